@@ -1,0 +1,36 @@
+# Restore: two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint bench worker clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $(STAMP)
+
+run: install
+	bash scripts/run.sh
+
+test: install
+	bash scripts/test.sh
+
+test-fast: install
+	$(BIN)/pytest -m "not slow" -q
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python manage.py bench_engine
+
+worker: install
+	$(BIN)/python manage.py qcluster
+
+clean:
+	rm -rf $(VENV) var

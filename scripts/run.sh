@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Bring the whole app up on the embedded defaults: web server and worker cluster
+# together; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+$PY manage.py migrate --noinput
+$PY manage.py ensure_demo_user
+
+pids=()
+cleanup() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+$PY manage.py qcluster &
+pids+=($!)
+$PY manage.py runserver --noreload "$HOST:$PORT" &
+pids+=($!)
+
+echo
+echo "Restore is running at http://$HOST:$PORT/  (Ctrl-C stops the web server and the workers)"
+echo
+wait -n "${pids[@]}"
