@@ -5,5 +5,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("restoreapp.api_urls")),
+    path("billing/", include("billing.urls")),
+    path("", include("enhance.urls")),
     path("", include("albums.urls")),
 ]

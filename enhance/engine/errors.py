@@ -1,0 +1,25 @@
+"""Errors the engine raises. Bad options and bad images raise plain ValueError."""
+
+
+class EngineError(Exception):
+    """Base class for engine failures that are not the caller's input."""
+
+
+class WeightsMissingError(EngineError):
+    """A model's weights are not installed; `command` installs them."""
+
+    def __init__(self, model_id: str, command: str, detail: str = ""):
+        self.model_id = model_id
+        self.command = command
+        message = f"weights for '{model_id}' are not installed; run: {command}"
+        if detail:
+            message = f"{message} ({detail})"
+        super().__init__(message)
+
+
+class WeightsFormatError(EngineError):
+    """A weight file or archive does not have the expected layout; nothing was written."""
+
+
+class Cancelled(EngineError):
+    """The caller asked to stop; raised between tiles or stages."""
