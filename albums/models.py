@@ -28,6 +28,8 @@ class Photo(models.Model):
     bytes = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     taken_at = models.DateTimeField(null=True, blank=True)
+    # A short, human-readable EXIF summary taken at upload (camera, exposure, ...), for the photo page.
+    exif = models.JSONField(default=dict, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -1,7 +1,75 @@
+"""Library pages: "All photos", albums and their create/rename/delete forms.
+
+Every object is looked up through its owner, so anyone else gets 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from albums.forms import AlbumForm
+from albums.models import Album
+
+PHOTOS_PER_PAGE = 60
+
+
+def _grid_context(request, photos):
+    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    return {"page": page, "photos": page.object_list, "upload_max_bytes": settings.UPLOAD_MAX_BYTES}
 
 
 @login_required
 def home(request):
-    return HttpResponse("Restore")
+    photos = request.user.photos.all()
+    context = {"album": None, **_grid_context(request, photos)}
+    return render(request, "albums/library.html", context)
+
+
+@login_required
+def album_detail(request, pk):
+    album = get_object_or_404(Album, pk=pk, owner=request.user)
+    context = {"album": album, **_grid_context(request, album.photos.all())}
+    return render(request, "albums/library.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def album_create(request):
+    form = AlbumForm(request.POST or None, owner=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            album = form.save()
+            messages.success(request, _("Album “%(name)s” created.") % {"name": album.name})
+            return redirect("album_detail", pk=album.pk)
+        return render(request, "albums/album_form.html", {"form": form, "album": None}, status=400)
+    return render(request, "albums/album_form.html", {"form": form, "album": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def album_rename(request, pk):
+    album = get_object_or_404(Album, pk=pk, owner=request.user)
+    form = AlbumForm(request.POST or None, instance=album, owner=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Album renamed."))
+            return redirect("album_detail", pk=album.pk)
+        return render(request, "albums/album_form.html", {"form": form, "album": album}, status=400)
+    return render(request, "albums/album_form.html", {"form": form, "album": album})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def album_delete(request, pk):
+    album = get_object_or_404(Album, pk=pk, owner=request.user)
+    if request.method == "POST":
+        name = album.name
+        album.delete()  # photos stay: Photo.album is SET_NULL
+        messages.success(request, _("Album “%(name)s” deleted. Its photos are still in All photos.") % {"name": name})
+        return redirect("home")
+    return render(request, "albums/album_confirm_delete.html", {"album": album, "photo_count": album.photos.count()})

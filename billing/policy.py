@@ -1,10 +1,26 @@
 """The one place that decides whether a user may run a job (model, quota, input size).
 
-Placeholder until the billing issue lands: allows everything. The signatures are the
-contract enhance.services and the worker call; keep them.
+Used by enhance.services.submit() (web, API, batches) inside the transaction that
+creates the Job row, and again by the worker when it claims the job.
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import F
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from billing.entitlements import active_subscription, plan_for
+from billing.models import MonthlyUsage
+from billing.plans import MODEL_LABELS, Plan, format_megapixels
+
+__all__ = ["Admission", "PolicyRefusal", "admit", "plan_for", "recheck_at_claim", "usage_summary"]
+
+
+def _pricing_url() -> str:
+    return reverse("billing:pricing")
 
 
 class PolicyRefusal(Exception):
@@ -21,13 +37,98 @@ class Admission:
     priority: int = 0  # higher runs first
 
 
+def month_start(moment: datetime) -> date:
+    local = timezone.localtime(moment)
+    return local.date().replace(day=1)
+
+
+def next_month_start(first_day: date) -> date:
+    return date(first_day.year + 1, 1, 1) if first_day.month == 12 else date(first_day.year, first_day.month + 1, 1)
+
+
+def _check_model_and_size(plan: Plan, model_id: str, width: int, height: int) -> None:
+    if not plan.allows_model(model_id):
+        raise PolicyRefusal(
+            _("The %(plan)s plan does not include %(model)s. Upgrade to use it.")
+            % {"plan": plan.name, "model": MODEL_LABELS.get(model_id, model_id)},
+            _pricing_url(),
+        )
+    pixels = width * height
+    if pixels > plan.pixel_limit:
+        raise PolicyRefusal(
+            _("This photo has %(size)s megapixels; the %(plan)s plan accepts photos up to %(limit)s megapixels.")
+            % {
+                "size": formats.number_format(pixels / 1_000_000, 1),
+                "plan": plan.name,
+                "limit": format_megapixels(plan.pixel_limit),
+            },
+            _pricing_url(),
+        )
+
+
 def admit(user, model_id: str, *, width: int, height: int) -> Admission:
     """Called inside the transaction that creates the Job row; counts usage atomically.
 
     Raises PolicyRefusal when the plan forbids the model, the quota is used up or
     the input is too large."""
-    return Admission()
+    plan = plan_for(user)
+    _check_model_and_size(plan, model_id, width, height)
+
+    month = month_start(timezone.now())
+    # The usage row is both the counter and the lock: the conditional UPDATE below
+    # row-locks it, and a concurrent admit waits and then re-checks `jobs < limit`
+    # against the committed value, so parallel submissions cannot overshoot.
+    MonthlyUsage.objects.bulk_create([MonthlyUsage(user=user, month=month, jobs=0)], ignore_conflicts=True)
+    counted = MonthlyUsage.objects.filter(user=user, month=month, jobs__lt=plan.jobs_per_month).update(
+        jobs=F("jobs") + 1
+    )
+    if not counted:
+        raise PolicyRefusal(
+            _("You have used all %(limit)s jobs of the %(plan)s plan this month. The count starts again on %(reset)s.")
+            % {
+                "limit": plan.jobs_per_month,
+                "plan": plan.name,
+                "reset": formats.date_format(next_month_start(month), "DATE_FORMAT"),
+            },
+            _pricing_url(),
+        )
+    return Admission(priority=plan.priority)
 
 
 def recheck_at_claim(user, model_id: str, *, width: int, height: int) -> None:
-    """Called by the worker when it claims a job (a plan may have lapsed since submit)."""
+    """Called by the worker when it claims a job (a plan may have lapsed since submit).
+
+    Checks model and input size only: the job was already counted when it was created."""
+    _check_model_and_size(plan_for(user), model_id, width, height)
+
+
+def jobs_used(user, month: date | None = None) -> int:
+    month = month or month_start(timezone.now())
+    usage = MonthlyUsage.objects.filter(user=user, month=month).values_list("jobs", flat=True).first()
+    return usage or 0
+
+
+def usage_summary(user) -> dict:
+    """Plan, usage and limits for pages and the API (`me/`)."""
+    plan = plan_for(user)
+    month = month_start(timezone.now())
+    used = jobs_used(user, month)
+    subscription = active_subscription(user)
+    return {
+        "plan": plan.code,
+        "plan_name": str(plan.name),
+        "models": sorted(MODEL_LABELS) if plan.models is None else sorted(plan.models),
+        "jobs_used": used,
+        "jobs_limit": plan.jobs_per_month,
+        "jobs_left": max(0, plan.jobs_per_month - used),
+        "max_pixels": plan.pixel_limit,
+        "retention_days": plan.retention_days,
+        "priority": plan.priority,
+        "period_start": month,
+        "usage_resets_on": next_month_start(month),
+        # A date (not a time) because that is what people are told: "renews on 12 March".
+        "renewal_date": timezone.localdate(subscription.current_period_end)
+        if subscription and subscription.current_period_end
+        else None,
+        "cancel_at_period_end": bool(subscription and subscription.cancel_at_period_end),
+    }

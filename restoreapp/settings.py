@@ -5,6 +5,7 @@ defaults that run everything on one machine with nothing installed:
 SQLite under var/, media under var/media, console email, the django-q2 ORM broker.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.form_status.InvalidFormStatusMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -215,17 +217,39 @@ THUMBNAIL_SIZE = 320
 WEIGHTS_DIR = Path(env_str("RESTORE_WEIGHTS_DIR", str(VAR_DIR / "weights")))
 RESTORE_DEVICE = env_str("RESTORE_DEVICE", "cpu")
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# A running job's worker touches Job.heartbeat this often; the reaper treats a running
+# job whose heartbeat is older than JOB_STALE_SECONDS as orphaned (worker killed, host
+# lost) and re-queues it, or fails it once it has used JOB_MAX_ATTEMPTS.
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 5.0)
+JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 45.0)
+# CPU threads per worker process for PyTorch; 0 = the cores divided among Q_WORKERS
+# (several workers each using every core only fight over them).
+WORKER_TORCH_THREADS = env_int("RESTORE_TORCH_THREADS", 0)
 GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
 
 # --- task queue (django-q2) -----------------------------------------------
+# The queue message only wakes a worker; the Job row is the truth (see enhance/worker/).
+# ORM broker by default: it works on SQLite and PostgreSQL and across hosts, and a
+# message stays in the table until acknowledged, so a crash never loses it. Redis has
+# no receipts: a worker that dies after popping a message loses it. Either way the
+# reaper (enhance.worker.reaper) re-queues stale jobs and re-sends wake-ups for queued
+# jobs that have none, from the Job rows.
 Q_BROKER = env_str("Q_BROKER", "orm")
 Q_CLUSTER = {
     "name": "restore",
     "workers": env_int("Q_WORKERS", 1),
     "recycle": 500,
+    # timeout < retry: django-q2 kills a task after `timeout` seconds; an unacknowledged
+    # message is handed out again after `retry` seconds. With retry <= timeout a slow
+    # job's message would be redelivered while it still runs. (Redelivery is harmless
+    # here anyway: the claim is a conditional UPDATE on the Job row.)
     "timeout": env_int("Q_TIMEOUT", 1800),
     "retry": env_int("Q_RETRY", 2100),
+    # django-q2 alone retries a task that kills its worker forever (it never records
+    # the attempt). One attempt per message, failures acknowledged: the reaper, which
+    # counts Job.attempts, is the only retry path and stops at JOB_MAX_ATTEMPTS.
     "max_attempts": 1,
+    "ack_failures": True,
     "queue_limit": 4,
     "bulk": 1,
     "catch_up": False,
@@ -246,14 +270,46 @@ STRIPE_PRICE_PRO = env_str("STRIPE_PRICE_PRO")
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "restoreapp.api_schema.ApiAutoSchema",
+    # Tokens for mobile clients (stored hashed by knox); sessions for the site's own JavaScript.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "restoreapp.api_pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "restoreapp.api_errors.exception_handler",
+    # Per-user limits on the two expensive actions; quotas per month are billing's business.
+    "DEFAULT_THROTTLE_RATES": {
+        "uploads": env_str("API_UPLOAD_RATE", "120/hour"),
+        "job_submissions": env_str("API_JOB_RATE", "120/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # `?format=` belongs to jobs/{id}/result (the image format), not to DRF's renderer choice.
+    "URL_FORMAT_OVERRIDE": None,
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
+    # Sliding expiry: a token in use keeps working; an abandoned one dies after TOKEN_TTL.
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 3600,
+    # Each login makes a token; beyond this many the oldest are revoked (accounts/api/views.py).
+    "TOKEN_LIMIT_PER_USER": 20,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Restore API",
+    "DESCRIPTION": "Photo restoration for mobile clients. Walkthrough: docs/api.md.",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # --- security (production) ------------------------------------------------

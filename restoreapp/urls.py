@@ -9,4 +9,5 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("enhance.urls")),
     path("", include("albums.urls")),
+    path("", include("accounts.urls")),
 ]

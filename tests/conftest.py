@@ -1,5 +1,7 @@
 import pytest
 
+from tests import factories
+
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
@@ -15,3 +17,61 @@ def _isolated_media(settings, tmp_path):
         },
     }
     return media
+
+
+# --- people and things: an owner, another user who must never see the owner's things ---
+
+
+@pytest.fixture
+def owner(db):
+    return factories.make_user("owner@example.com")
+
+
+@pytest.fixture
+def other_user(db):
+    return factories.make_user("other@example.com")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_client(db, other_user):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(other_user)
+    return other
+
+
+@pytest.fixture
+def anon_client(db):
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
+def album(owner):
+    return factories.make_album(owner, "Summer 1968")
+
+
+@pytest.fixture
+def photo(owner, album):
+    return factories.make_photo(owner, album, title="Grandma")
+
+
+@pytest.fixture(scope="session")
+def shared_weights_dir(tmp_path_factory):
+    """One weights folder for the session's worker subprocesses (enhance, browser): the first
+    real job imports the weights into it. RESTORE_TEST_WEIGHTS_DIR reuses a folder across runs."""
+    import os
+
+    from enhance.engine import configure
+
+    folder = os.environ.get("RESTORE_TEST_WEIGHTS_DIR") or str(tmp_path_factory.mktemp("shared-weights"))
+    configure(weights_dir=folder)
+    return folder

@@ -1,0 +1,112 @@
+"""Sign-up, tokens and the caller's account, for mobile clients."""
+
+from allauth.account.adapter import get_adapter
+from allauth.account.utils import setup_user_email
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from knox.auth import TokenAuthentication
+from knox.models import get_token_model
+from knox.settings import knox_settings
+from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import ratelimits
+from accounts.api.plan import me_payload
+from accounts.api.serializers import CredentialsSerializer, MeSerializer, RegisterSerializer, TokenSerializer
+from restoreapp.api_errors import ApiError
+from restoreapp.api_schema import errors
+
+
+def _issue_token(user) -> dict:
+    tokens = get_token_model().objects
+    instance, token = tokens.create(user=user, expiry=knox_settings.TOKEN_TTL)
+    # Logging in again and again must not grow the table without end: keep the newest ones.
+    keep = knox_settings.TOKEN_LIMIT_PER_USER
+    if keep:
+        stale = tokens.filter(user=user).order_by("-created").values_list("digest", flat=True)[keep:]
+        tokens.filter(digest__in=list(stale)).delete()
+    return TokenSerializer({"token": token, "expiry": instance.expiry}).data
+
+
+class RegisterView(APIView):
+    # No session authentication: it would demand a CSRF token from a browser that has a cookie.
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="auth_register",
+        summary="Create an account and get a token",
+        request=RegisterSerializer,
+        responses={201: TokenSerializer, **errors(400, 415, 429)},
+        tags=["auth"],
+    )
+    def post(self, request):
+        ratelimits.consume_signup(request._request)
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(
+                email=serializer.validated_data["email"], password=serializer.validated_data["password"]
+            )
+            setup_user_email(request._request, user, [])
+            body = _issue_token(user)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    authentication_classes = [TokenAuthentication]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        summary="Log in: exchange email and password for a token",
+        request=CredentialsSerializer,
+        responses={200: TokenSerializer, **errors(400, 401, 415, 429)},
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adapter = get_adapter(request._request)
+        credentials = {
+            "email": serializer.validated_data["email"],
+            "password": serializer.validated_data["password"],
+        }
+        try:
+            # allauth's authenticate counts failures against ACCOUNT_RATE_LIMITS["login_failed"],
+            # the very counters the web login uses.
+            user = adapter.authenticate(request._request, **credentials)
+        except DjangoValidationError:
+            raise ratelimits.refuse("login_failed", adapter.error_messages["too_many_login_attempts"]) from None
+        if user is None:
+            raise ValidationError(str(adapter.error_messages["email_password_mismatch"]), code="invalid_credentials")
+        return Response(_issue_token(user))
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="Log out: revoke the token this request was made with",
+        request=None,
+        responses={204: None, **errors(400, 401)},
+        tags=["auth"],
+    )
+    def delete(self, request):
+        if request.auth is None:
+            raise ApiError(_("This request was not made with a token."), code="no_token")
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(operation_id="me", summary="Your account, plan, usage and limits", responses=MeSerializer,
+                   tags=["account"])
+    def get(self, request):
+        return Response(MeSerializer(me_payload(request.user)).data)

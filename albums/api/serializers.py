@@ -1,0 +1,84 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from albums.models import Album, Photo
+from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
+
+
+class AlbumSerializer(serializers.ModelSerializer):
+    photo_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Album
+        fields = ["id", "name", "created_at", "photo_count"]
+        read_only_fields = ["id", "created_at", "photo_count"]
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(_("An album needs a name."), code="blank")
+        return value.strip()
+
+
+def _album_field(**kwargs):
+    return OwnedPrimaryKeyRelatedField(
+        model=Album, allow_null=True, required=False,
+        help_text="Id of one of your albums; null: no album (\"All photos\").", **kwargs
+    )
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    album = _album_field()
+    original_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = [
+            "id", "album", "title", "width", "height", "format", "bytes", "taken_at", "uploaded_at",
+            "original_url", "thumbnail_url",
+        ]
+        read_only_fields = ["id", "width", "height", "format", "bytes", "taken_at", "uploaded_at"]
+
+    def _absolute(self, name: str, photo: Photo) -> str:
+        url = reverse(name, kwargs={"pk": photo.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(serializers.URLField(help_text="Download with the same token."))
+    def get_original_url(self, photo: Photo) -> str:
+        return self._absolute("api_photo-original", photo)
+
+    @extend_schema_field(serializers.URLField(help_text="A small JPEG preview; same token."))
+    def get_thumbnail_url(self, photo: Photo) -> str:
+        return self._absolute("api_photo-thumbnail", photo)
+
+
+class PhotoUpdateSerializer(serializers.ModelSerializer):
+    album = _album_field()
+
+    class Meta:
+        model = Photo
+        fields = ["title", "album"]
+        extra_kwargs = {"title": {"required": False}}
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # ingest_photo refuses empty files with the web's message
+        use_url=False,
+        help_text="JPEG, PNG, WebP, HEIC/HEIF, TIFF or BMP.",
+    )
+    album = _album_field()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+ORDERINGS = ("-uploaded_at", "uploaded_at", "title", "-title", "taken_at", "-taken_at")
+
+
+class PhotoListQuerySerializer(serializers.Serializer):
+    album = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Only photos in this album of yours."
+    )
+    ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-uploaded_at")

@@ -1,0 +1,260 @@
+"""Decoding, cleaning and re-encoding of uploaded images (Pillow only, no storage, no models).
+
+Every check here works on the decoded pixels, never on the file name or the
+Content-Type the client sent: a file is an image only if Pillow decodes it with
+one of the allowed decoders.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.ExifTags import IFD, Base
+
+# Pillow's format names; HEIF covers .heic and .heif (registered by pillow-heif at app ready).
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "TIFF", "BMP")
+
+# Formats the browser can show are kept; the others are re-encoded to one it can.
+_LOSSLESS_TARGET = "PNG"
+_PHOTO_TARGET = "JPEG"
+_TARGET_FOR_SOURCE = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "TIFF": "PNG", "BMP": "PNG", "HEIF": "JPEG"}
+EXTENSION_FOR_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+_SAVE_MODES = {
+    "JPEG": {"L", "RGB", "CMYK"},
+    "PNG": {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"},
+    "WEBP": {"RGB", "RGBA"},
+}
+_EXIF_DATETIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+_HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
+_ALWAYS_DROPPED_TAGS = (700, 33723, 34377, 37724)  # XMP, IPTC, Photoshop, ImageSourceData
+_TIFF_STRUCTURE_TAGS = (
+    254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 280, 281, 284, 317, 320, 322, 323, 324, 325,
+    338, 339, 530, 531, 532,
+)
+
+
+class UploadRejected(Exception):
+    """The bytes are not an acceptable image; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class CleanImage:
+    """A decoded, oriented and cleaned image ready to store."""
+
+    data: bytes
+    format: str
+    width: int
+    height: int
+    taken_at: datetime | None
+    exif_summary: dict = field(default_factory=dict)
+    thumbnail: bytes = b""
+
+    @property
+    def extension(self) -> str:
+        return EXTENSION_FOR_FORMAT[self.format]
+
+
+def decode(data: bytes, *, max_pixels: int) -> Image.Image:
+    """Open and fully decode `data`, refusing anything that is not a whole, allowed, small-enough image."""
+    if not data:
+        raise UploadRejected(_("The file is empty."), 400)
+    with warnings.catch_warnings():
+        # A header claiming a huge size is a decompression bomb: refuse it, never decode it.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        except UnidentifiedImageError:
+            raise UploadRejected(
+                _("This file is not a supported image. Use JPEG, PNG, WebP, HEIC/HEIF, TIFF or BMP."), 415
+            ) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(None, max_pixels) from None
+        except (OSError, ValueError, SyntaxError):
+            raise UploadRejected(_("The image is damaged and cannot be read."), 400) from None
+        pixels = image.width * image.height
+        if pixels > max_pixels or pixels <= 0:
+            raise _too_many_pixels(image, max_pixels)
+        try:
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(image, max_pixels) from None
+        except (OSError, ValueError, SyntaxError, EOFError):
+            # Pillow reports a truncated or corrupt body as OSError ("image file is truncated").
+            raise UploadRejected(_("The image is truncated or damaged and cannot be read."), 400) from None
+    return image
+
+
+def _too_many_pixels(image: Image.Image | None, max_pixels: int) -> UploadRejected:
+    limit = max_pixels / 1_000_000
+    if image is None:
+        message = _("The image is too large: the limit is %(limit).0f megapixels.") % {"limit": limit}
+    else:
+        message = _("The image is too large: %(width)d × %(height)d pixels; the limit is %(limit).0f megapixels.") % {
+            "width": image.width,
+            "height": image.height,
+            "limit": limit,
+        }
+    return UploadRejected(message, 413)
+
+
+def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) -> CleanImage:
+    """Decode `data` and return a re-encoded copy: oriented, GPS removed unless kept, ICC profile kept."""
+    source = decode(data, max_pixels=max_pixels)
+    source_format = source.format
+    icc_profile = source.info.get("icc_profile")
+    oriented = ImageOps.exif_transpose(source)  # also drops the orientation tag
+    exif = oriented.getexif()
+    summary = exif_summary(exif)
+    taken_at = exif_taken_at(exif)
+    _drop_unsafe_tags(exif, source_format)
+    if not keep_gps:
+        exif.pop(IFD.GPSInfo, None)
+        summary.pop("gps", None)
+    target = _TARGET_FOR_SOURCE[source_format]
+    if target == _PHOTO_TARGET and _has_alpha(oriented):
+        target = _LOSSLESS_TARGET  # JPEG would lose the transparency
+    image = _to_savable_mode(oriented, target)
+    encoded = _encode(image, target, exif=exif, icc_profile=icc_profile)
+    return CleanImage(
+        data=encoded,
+        format=target,
+        width=image.width,
+        height=image.height,
+        taken_at=taken_at,
+        exif_summary=summary,
+        thumbnail=make_thumbnail(image, thumbnail_size),
+    )
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands() or (image.mode == "P" and "transparency" in image.info)
+
+
+def _drop_unsafe_tags(exif: Image.Exif, source_format: str) -> None:
+    # XMP, IPTC and Photoshop blocks can carry a location and free text of their own.
+    for tag in _ALWAYS_DROPPED_TAGS:
+        exif.pop(tag, None)
+    if source_format == "TIFF":
+        # A TIFF's first IFD also describes its own strips; they mean nothing in the new file.
+        for tag in _TIFF_STRUCTURE_TAGS:
+            exif.pop(tag, None)
+
+
+def _to_savable_mode(image: Image.Image, target: str) -> Image.Image:
+    if image.mode in _SAVE_MODES[target]:
+        return image
+    if image.mode == "P" and target != "PNG":
+        return image.convert("RGBA" if "transparency" in image.info and target == "WEBP" else "RGB")
+    if image.mode in ("LA", "PA", "RGBa") or "A" in image.getbands():
+        return image.convert("RGBA")
+    if image.mode.startswith("I;16") and target == "PNG":
+        return image.convert("I")
+    return image.convert("RGB")
+
+
+def _encode(image: Image.Image, target: str, *, exif: Image.Exif, icc_profile: bytes | None) -> bytes:
+    # Only what we choose survives: no XMP (it can carry GPS too), comments, text chunks
+    # or trailing bytes from the upload.
+    transparency = image.info.get("transparency")
+    image.info = {} if transparency is None else {"transparency": transparency}
+    options: dict = {"exif": exif.tobytes()} if len(exif) else {}
+    if icc_profile:
+        options["icc_profile"] = icc_profile
+    if target == "JPEG":
+        # 4:4:4 chroma: the original feeds restoration models, colour detail matters.
+        options.update(quality=95, subsampling=0, optimize=True)
+    elif target == "WEBP":
+        options.update(quality=95, method=4)
+    elif target == "PNG":
+        options.update(optimize=False, compress_level=6)
+    out = io.BytesIO()
+    image.save(out, format=target, **options)
+    return out.getvalue()
+
+
+def make_thumbnail(image: Image.Image, size: int) -> bytes:
+    """A square, centre-cropped JPEG so every cell of the grid has the same size."""
+    thumb = image
+    if thumb.mode in _HIGH_DEPTH_MODES:
+        # 16-bit (or float) greys would clip to white in an 8-bit JPEG: scale them down first.
+        scale = 1 / 256 if thumb.mode != "F" else 255
+        thumb = thumb.convert("I" if thumb.mode != "F" else "F").point(lambda v: v * scale).convert("L")
+    if thumb.mode not in ("RGB", "L"):
+        rgba = thumb.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        thumb = background
+    thumb = ImageOps.fit(thumb, (size, size), method=Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    thumb.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def exif_taken_at(exif: Image.Exif) -> datetime | None:
+    sub = exif.get_ifd(IFD.Exif)
+    raw = sub.get(Base.DateTimeOriginal) or exif.get(Base.DateTime)
+    if not isinstance(raw, str):
+        return None
+    try:
+        # EXIF has no time zone unless OffsetTimeOriginal says so; read it as UTC.
+        return datetime.strptime(raw.strip("\x00 ").strip(), _EXIF_DATETIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def exif_summary(exif: Image.Exif) -> dict:
+    """A few human-readable EXIF fields for the photo page (JSON-serialisable)."""
+    sub = exif.get_ifd(IFD.Exif)
+    summary = {}
+    make = _text(exif.get(Base.Make))
+    model = _text(exif.get(Base.Model))
+    if model:
+        summary["camera"] = model if (not make or model.startswith(make)) else f"{make} {model}"
+    if taken := sub.get(Base.DateTimeOriginal) or exif.get(Base.DateTime):
+        summary["taken"] = _text(taken)
+    if exposure := sub.get(Base.ExposureTime):
+        value = float(exposure)
+        if value > 0:
+            summary["exposure"] = f"1/{round(1 / value)} s" if value < 1 else f"{value:g} s"
+    if f_number := sub.get(Base.FNumber):
+        summary["aperture"] = f"f/{float(f_number):.1f}"
+    if iso := sub.get(Base.ISOSpeedRatings):
+        summary["iso"] = str(iso[0] if isinstance(iso, tuple) else iso)
+    if focal := sub.get(Base.FocalLength):
+        summary["focal_length"] = f"{float(focal):g} mm"
+    if lens := _text(sub.get(Base.LensModel)):
+        summary["lens"] = lens
+    if software := _text(exif.get(Base.Software)):
+        summary["software"] = software
+    gps = exif.get_ifd(IFD.GPSInfo)
+    if gps:
+        position = _gps_degrees(gps)
+        summary["gps"] = f"{position[0]:.5f}, {position[1]:.5f}" if position else "yes"
+    return summary
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value.strip("\x00 ").strip()[:120] if isinstance(value, str) else ""
+
+
+def _gps_degrees(gps: dict) -> tuple[float, float] | None:
+    try:
+        lat = sum(float(v) / 60**i for i, v in enumerate(gps[2]))
+        lon = sum(float(v) / 60**i for i, v in enumerate(gps[4]))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if gps.get(1) == "S":
+        lat = -lat
+    if gps.get(3) == "W":
+        lon = -lon
+    return lat, lon

@@ -1,0 +1,80 @@
+"""The photo page and its actions: rename/move, delete, and the private file routes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from albums.forms import PhotoForm
+from albums.imaging import EXTENSION_FOR_FORMAT
+from albums.media import serve_file
+from albums.models import Photo
+
+
+def _own_photo(request, pk) -> Photo:
+    return get_object_or_404(Photo.objects.select_related("album"), pk=pk, owner=request.user)
+
+
+def _render_detail(request, photo, form, status=200):
+    context = {"photo": photo, "album": photo.album, "form": form, "exif": photo.exif or {}}
+    return render(request, "albums/photo_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def photo_detail(request, pk):
+    photo = _own_photo(request, pk)
+    return _render_detail(request, photo, PhotoForm(instance=photo))
+
+
+@login_required
+@require_POST
+def photo_update(request, pk):
+    photo = _own_photo(request, pk)
+    form = PhotoForm(request.POST, instance=photo)
+    if not form.is_valid():
+        photo.refresh_from_db()  # the invalid form must not leak half-applied values into the page
+        return _render_detail(request, photo, form, status=400)
+    form.save()
+    messages.success(request, _("Photo saved."))
+    return redirect("photo_detail", pk=photo.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_delete(request, pk):
+    photo = _own_photo(request, pk)
+    if request.method == "POST":
+        album = photo.album
+        photo.delete()  # its files go once the transaction commits (albums.signals)
+        messages.success(request, _("Photo deleted."))
+        return redirect("album_detail", pk=album.pk) if album else redirect("home")
+    return render(request, "albums/photo_confirm_delete.html", {"photo": photo})
+
+
+def download_name(photo: Photo) -> str:
+    """A safe file name from the title: titles can come from the API with any character in them."""
+    stem = "".join(ch if ch.isprintable() and ch not in '/\\"' else "_" for ch in photo.title).strip(" .")
+    return f"{stem or f'photo-{photo.pk}'}.{EXTENSION_FOR_FORMAT.get(photo.format, 'bin')}"
+
+
+@login_required
+@require_GET
+def photo_original(request, pk):
+    photo = _own_photo(request, pk)
+    return serve_file(request, photo.original, filename=download_name(photo))
+
+
+@login_required
+@require_GET
+def photo_download(request, pk):
+    photo = _own_photo(request, pk)
+    return serve_file(request, photo.original, filename=download_name(photo), as_attachment=True)
+
+
+@login_required
+@require_GET
+def photo_thumbnail(request, pk):
+    photo = _own_photo(request, pk)
+    return serve_file(request, photo.thumbnail, filename=f"thumbnail-{photo.pk}.jpg")

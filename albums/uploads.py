@@ -1,0 +1,94 @@
+"""The one way a photo enters the library, shared by the web upload and the REST API.
+
+`ingest_photo` runs every upload check and either returns a saved `Photo` or raises
+`UploadRejected` having left nothing behind: no row and no file.
+"""
+
+import hashlib
+import logging
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from albums import imaging
+from albums.imaging import UploadRejected
+from albums.models import Album, Photo
+
+__all__ = ["UploadRejected", "ingest_photo", "read_capped", "too_large_message"]
+
+logger = logging.getLogger(__name__)
+_CHUNK = 256 * 1024
+
+
+def too_large_message(max_bytes: int) -> str:
+    return _("The file is too large: the limit is %(limit)s MB.") % {"limit": f"{max_bytes / 1_048_576:g}"}
+
+
+def read_capped(uploaded_file, max_bytes: int) -> bytes:
+    """Read at most `max_bytes` from the file; raise 413 as soon as it proves bigger, without reading the rest."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > max_bytes:
+        raise UploadRejected(too_large_message(max_bytes), 413)
+    if hasattr(uploaded_file, "seek"):
+        uploaded_file.seek(0)
+    parts, total = [], 0
+    while chunk := uploaded_file.read(_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise UploadRejected(too_large_message(max_bytes), 413)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def ingest_photo(owner, uploaded_file, *, album: Album | None = None, title: str = "") -> Photo:
+    if album is not None and album.owner_id != owner.pk:
+        raise UploadRejected(_("This album does not exist."), 400)
+    data = read_capped(uploaded_file, settings.UPLOAD_MAX_BYTES)
+    cleaned = imaging.clean(
+        data,
+        max_pixels=settings.UPLOAD_MAX_PIXELS,
+        keep_gps=owner.keep_gps,
+        thumbnail_size=settings.THUMBNAIL_SIZE,
+    )
+    del data
+    title = (title or _title_from_filename(getattr(uploaded_file, "name", "")))[:200]
+    written: list[str] = []
+    try:
+        token = uuid.uuid4().hex
+        # The client's file name never reaches storage: it could be anything.
+        original = default_storage.save(f"originals/{token[:2]}/{token}.{cleaned.extension}", ContentFile(cleaned.data))
+        written.append(original)
+        thumbnail = default_storage.save(f"thumbnails/{token[:2]}/{token}.jpg", ContentFile(cleaned.thumbnail))
+        written.append(thumbnail)
+        with transaction.atomic():
+            return Photo.objects.create(
+                owner=owner,
+                album=album,
+                title=title,
+                original=original,
+                thumbnail=thumbnail,
+                width=cleaned.width,
+                height=cleaned.height,
+                format=cleaned.format,
+                bytes=len(cleaned.data),
+                sha256=hashlib.sha256(cleaned.data).hexdigest(),
+                taken_at=cleaned.taken_at,
+                exif=cleaned.exif_summary,
+            )
+    except BaseException:
+        for name in written:
+            try:
+                default_storage.delete(name)
+            except Exception:  # the original error matters more than a failed clean-up
+                logger.exception("could not remove %s after a failed upload", name)
+        raise
+
+
+def _title_from_filename(name: str) -> str:
+    stem = PurePath(name.replace("\\", "/")).stem if name else ""
+    return "".join(ch for ch in stem if ch.isprintable()).strip()

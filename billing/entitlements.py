@@ -1,0 +1,55 @@
+"""Which plan a person has right now, from operator grants and Stripe subscription state."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from billing.models import BillingProfile, StripeSubscription
+from billing.plans import DEFAULT_PLAN, Plan, get_plan
+
+# A subscription in one of these states gives its plan, whatever the period end says
+# (the renewal event may simply not have arrived yet).
+PAID_UP_STATUSES = {"active", "trialing"}
+# These keep the plan until the end of the period already paid for, then fall back to Free.
+GRACE_STATUSES = {"past_due", "unpaid", "canceled"}
+
+
+def subscription_entitles(subscription: StripeSubscription, now: datetime) -> bool:
+    if subscription.status in PAID_UP_STATUSES:
+        return True
+    if subscription.status in GRACE_STATUSES:
+        return subscription.current_period_end is not None and subscription.current_period_end > now
+    return False
+
+
+def active_subscription(user, now: datetime | None = None) -> StripeSubscription | None:
+    """The subscription that currently gives the person a paid plan, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    now = now or timezone.now()
+    subscriptions = StripeSubscription.objects.filter(user=user).exclude(status="").order_by("-current_period_end")
+    return next((sub for sub in subscriptions if subscription_entitles(sub, now)), None)
+
+
+def _granted_plan(user, now: datetime) -> Plan | None:
+    profile = BillingProfile.objects.filter(user=user).only("granted_plan", "granted_until").first()
+    if not profile or not profile.granted_plan:
+        return None
+    if profile.granted_until is not None and profile.granted_until <= now:
+        return None
+    return get_plan(profile.granted_plan)
+
+
+def plan_for(user, now: datetime | None = None) -> Plan:
+    """The best plan the person is entitled to now (Free when nothing else applies)."""
+    if not getattr(user, "is_authenticated", False):
+        return DEFAULT_PLAN
+    now = now or timezone.now()
+    candidates = [DEFAULT_PLAN]
+    granted = _granted_plan(user, now)
+    if granted:
+        candidates.append(granted)
+    subscription = active_subscription(user, now)
+    if subscription:
+        candidates.append(get_plan(subscription.plan_code))
+    return max(candidates, key=lambda plan: (plan.price_usd_month, plan.priority))

@@ -1,0 +1,65 @@
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from enhance import services
+from enhance.dashboard import summary
+from enhance.models import Job
+from enhance.notifications.models import Notification
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "photo", "model", "status", "progress", "attempts", "device", "queued_at",
+                    "compute_seconds")
+    list_filter = ("status", "model", "device", ("owner", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("owner__email", "=id", "worker")
+    date_hierarchy = "queued_at"
+    list_select_related = ("owner", "photo")
+    readonly_fields = [f.name for f in Job._meta.fields]
+    actions = ["retry_jobs", "cancel_jobs"]
+
+    def has_add_permission(self, request):
+        return False  # jobs start from services.submit (checks, policy, wake-up), never from a bare form
+
+    @admin.action(description=_("Retry the selected failed or canceled jobs"))
+    def retry_jobs(self, request, queryset):
+        count = sum(1 for job in queryset if services.retry(job).status == "queued")
+        self.message_user(request, ngettext("%d job re-queued.", "%d jobs re-queued.", count) % count,
+                          messages.SUCCESS)
+
+    @admin.action(description=_("Cancel the selected jobs"))
+    def cancel_jobs(self, request, queryset):
+        count = 0
+        for job in queryset.filter(status__in=["queued", "running"]):
+            services.cancel(None, job)
+            count += 1
+        self.message_user(request, ngettext("%d job canceled.", "%d jobs canceled.", count) % count,
+                          messages.SUCCESS)
+
+    def get_urls(self):
+        dashboard = path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="enhance_dashboard")
+        return [dashboard, *super().get_urls()]
+
+    def dashboard_view(self, request):
+        context = {**self.admin_site.each_context(request), "title": _("Jobs dashboard"), **summary()}
+        return TemplateResponse(request, "admin/enhance/dashboard.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "dashboard_url": reverse("admin:enhance_dashboard")}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("result"))
+    def result_link(self, obj):
+        return format_html("{}×{}", obj.result_width, obj.result_height) if obj.result else "—"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "message", "created_at", "read_at")
+    list_filter = ("read_at",)
+    search_fields = ("user__email", "message")
+    raw_id_fields = ("user", "job")

@@ -1,0 +1,80 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from albums.models import Photo
+from enhance.models import Job, JobStatus
+from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
+
+
+class ModelOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    choices = serializers.ListField(child=serializers.JSONField(), help_text="Every allowed value.")
+    default = serializers.JSONField(help_text="Used when the option is left out.")
+    help = serializers.CharField(allow_blank=True)
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Pass it as `model` when submitting a job.")
+    label = serializers.CharField()
+    available = serializers.BooleanField(help_text="Whether the weights are installed on the server.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why not available; empty when available.")
+    allowed_by_plan = serializers.BooleanField(help_text="Whether your plan lets you run it.")
+    options = ModelOptionSerializer(many=True)
+
+
+class JobCreateSerializer(serializers.Serializer):
+    photo = OwnedPrimaryKeyRelatedField(model=Photo, help_text="Id of one of your photos.")
+    model = serializers.CharField(max_length=32, help_text="A model id from models/.")
+    options = serializers.DictField(
+        child=serializers.JSONField(), required=False, default=dict,
+        help_text="Option name -> value, as listed by models/; omitted options take their defaults.",
+    )
+
+
+class JobListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+    photo = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class JobResultQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=["original", "png", "jpeg", "webp"], required=False, default="original",
+        help_text="Image format of the download; `original`: the uploaded photo's format.",
+    )
+
+
+class JobSerializer(serializers.ModelSerializer):
+    eta_seconds = serializers.SerializerMethodField()
+    result_url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "url", "photo", "model", "options", "status", "progress", "stage", "error", "attempts",
+            "queued_at", "started_at", "finished_at", "eta_seconds", "compute_seconds", "device", "precision",
+            "result_url", "result_width", "result_height", "result_bytes",
+        ]
+        read_only_fields = fields
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="Rough seconds left while running."))
+    def get_eta_seconds(self, job: Job):
+        return job.eta_seconds()
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, job: Job) -> str:
+        return self._absolute(reverse("api_job-detail", kwargs={"pk": job.pk}))
+
+    @extend_schema_field(
+        serializers.URLField(allow_null=True, help_text="Download (same token) once the job has succeeded.")
+    )
+    def get_result_url(self, job: Job):
+        if job.status != JobStatus.SUCCEEDED or not job.result:
+            return None
+        return self._absolute(reverse("api_job-result", kwargs={"pk": job.pk}))

@@ -1,0 +1,143 @@
+"""Models and enhancement jobs of the caller. Jobs are created and cancelled only through enhance.services."""
+
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from albums.media import serve_file
+from billing.policy import plan_for
+from enhance.api.serializers import (
+    JobCreateSerializer,
+    JobListQuerySerializer,
+    JobResultQuerySerializer,
+    JobSerializer,
+    ModelInfoSerializer,
+)
+from enhance.models import Job, JobStatus
+from enhance.results import UnknownFormat, download_name, render_result
+from enhance.services import SubmitRefused, cancel, submit
+from restoreapp.api_errors import ApiError
+from restoreapp.api_fields import BinaryDownloadMixin, OwnedQuerysetMixin, binary_responses, query_values
+from restoreapp.api_schema import errors
+from restoreapp.api_throttles import JobSubmissionThrottle
+
+_REFUSAL_CODES = {400: "invalid", 402: "payment_required", 404: "not_found"}
+
+
+class ModelListView(APIView):
+    @extend_schema(operation_id="models_list", summary="Every model, its options, and whether you can run it",
+                   responses=ModelInfoSerializer(many=True), tags=["models"])
+    def get(self, request):
+        from enhance.engine import available_models
+
+        plan = plan_for(request.user)
+        models = [
+            {
+                "id": info.id,
+                "label": info.label,
+                "available": info.available,
+                "reason": info.reason,
+                "allowed_by_plan": plan.allows_model(info.id),
+                "options": [
+                    {"name": o.name, "label": o.label, "choices": list(o.choices), "default": o.default,
+                     "help": o.help}
+                    for o in info.options
+                ],
+            }
+            for info in available_models()
+        ]
+        return Response(ModelInfoSerializer(models, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your jobs, newest first", parameters=[JobListQuerySerializer]),
+    retrieve=extend_schema(summary="A job's status, progress, timings and result link"),
+    create=extend_schema(
+        summary="Run a model on one of your photos",
+        description="Answers 202 at once; poll the URL in `Location` until `status` is terminal.",
+        request=JobCreateSerializer,
+        responses={202: JobSerializer, **errors(402, 429)},
+    ),
+)
+class JobViewSet(
+    OwnedQuerysetMixin,
+    BinaryDownloadMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """An enhancement job runs one model on one photo in the background."""
+
+    serializer_class = JobSerializer
+    owned_model = Job
+    binary_actions = ("result",)
+    throttled_actions = ("create",)
+
+    def get_throttles(self):
+        return [JobSubmissionThrottle()] if self.action == "create" else []
+
+    def get_queryset(self):
+        queryset = self.owned_queryset().select_related("photo")
+        if self.action == "list":
+            query = JobListQuerySerializer(data=query_values(self.request))
+            query.is_valid(raise_exception=True)
+            filters = {key: value for key, value in query.validated_data.items()}
+            if "photo" in filters:
+                filters["photo_id"] = filters.pop("photo")
+            queryset = queryset.filter(**filters)
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        form = JobCreateSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            job = submit(request.user, data["photo"], data["model"], data["options"])
+        except SubmitRefused as refusal:
+            raise ApiError(refusal.message, status_code=refusal.status,
+                           code=_REFUSAL_CODES.get(refusal.status, "refused")) from None
+        location = request.build_absolute_uri(reverse("api_job-detail", kwargs={"pk": job.pk}))
+        body = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(summary="Cancel a job", description="A queued job ends at once; a running one stops "
+                   "between tiles. Cancelling a canceled job is a no-op.", request=None,
+                   responses={200: JobSerializer, **errors(409)})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        job = self.get_object()
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            raise ApiError(_("This job has already finished (%(status)s).") % {"status": job.get_status_display()},
+                           status_code=409, code="already_finished")
+        job = cancel(request.user, job)
+        return Response(JobSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="Download the result", parameters=[JobResultQuerySerializer],
+                   responses={**binary_responses("The enhanced image."), **errors(400, 409)})
+    @action(detail=True, methods=["get"])
+    def result(self, request, pk=None):
+        job = self.get_object()
+        query = JobResultQuerySerializer(data=query_values(request))
+        query.is_valid(raise_exception=True)
+        if job.status != JobStatus.SUCCEEDED or not job.result:
+            raise ApiError(_("This job has no result (status: %(status)s).") % {"status": job.get_status_display()},
+                           status_code=409, code="no_result")
+        fmt = query.validated_data["format"]
+        try:
+            if fmt == "png":
+                # PNG is how results are stored: serve the file itself (a signed redirect on S3).
+                return serve_file(request, job.result, filename=download_name(job, "png"), as_attachment=True)
+            body, content_type, filename = render_result(job, fmt)
+        except UnknownFormat as exc:
+            raise ApiError(str(exc)) from None
+        if isinstance(body, bytes | bytearray):
+            response = HttpResponse(body, content_type=content_type)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        return FileResponse(body, as_attachment=True, filename=filename, content_type=content_type)

@@ -1,0 +1,22 @@
+"""The quality mapping network of BOPB stage 1 (official `Mapping_Model`): translates the old-photo
+latent into the clean-photo latent. Test settings: 64 -> 512 channels, 6 residual blocks."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from enhance.engine.archs.bopb.blocks import channel_ladder_down, channel_ladder_up, resnet_blocks
+
+
+class QualityMapping(nn.Module):
+    def __init__(self, latent_channels: int = 64, max_channels: int = 512, n_blocks: int = 6):
+        super().__init__()
+        self.model = nn.Sequential(
+            *channel_ladder_down(latent_channels, max_channels),
+            *resnet_blocks(max_channels, n_blocks),
+            *channel_ladder_up(latent_channels, max_channels),
+        )
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        return self.model(latent)

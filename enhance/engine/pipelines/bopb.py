@@ -1,0 +1,185 @@
+"""Bringing Old Photos Back to Life, stage 1: old-photo restoration with and without scratches.
+
+quality:   encode (VAE A) -> quality mapping -> decode (VAE B quality)
+scratches: detect scratches -> whiten them -> encode (VAE A) -> masked non-local mapping
+           (hr: dilated mask and multi-scale patch attention) -> decode (VAE B scratch)
+
+The image is processed whole: the non-local mapping attends across the entire photo, so it cannot
+be tiled; its attention runs in bounded memory instead (archs/bopb/attention.py).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch import nn
+
+from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.errors import WeightsMissingError
+from enhance.engine.pipelines import bopb_stages as stages
+from enhance.engine.weights import store
+from enhance.engine.weights.importers.bopb_layout import BY_CANONICAL, CANONICAL_FILES, IMPORT_COMMAND, MODEL_DIR
+
+OPTION_NAMES = ("scratches", "hr")
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+
+def _as_bool(name: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"bopb option {name} must be true or false; got {value!r}")
+
+
+class BopbPipeline:
+    model_id = "bopb"
+    label = "Old photo restoration"
+
+    def option_specs(self) -> tuple[OptionSpec, ...]:
+        return (
+            OptionSpec(
+                "scratches",
+                "Repair scratches",
+                (False, True),
+                False,
+                help="Detect scratches and tears and fill them in from the rest of the photo.",
+            ),
+            OptionSpec(
+                "hr",
+                "High-resolution scratch repair",
+                (False, True),
+                False,
+                help="For large scanned photos with scratches: patch-based repair with a wider mask. "
+                "Only used together with scratch repair.",
+            ),
+        )
+
+    def validate_options(self, options: dict | None) -> dict:
+        if options is None:
+            options = {}
+        if not isinstance(options, dict):
+            raise ValueError(f"bopb options must be an object with keys {', '.join(OPTION_NAMES)}")
+        unknown = sorted(set(options) - set(OPTION_NAMES))
+        if unknown:
+            raise ValueError(f"unknown bopb option(s) {', '.join(map(str, unknown))}; allowed: scratches, hr")
+        # As in the official run.py, hr only changes the scratch branch; without scratches it has no effect.
+        return {name: _as_bool(name, options.get(name, False)) for name in OPTION_NAMES}
+
+    def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
+        if store.has_files(weights_dir, MODEL_DIR, CANONICAL_FILES):
+            return True, ""
+        return False, f"Old photo restoration weights are not installed; run: {IMPORT_COMMAND}"
+
+    def output_size(self, width: int, height: int, options: dict) -> tuple[int, int]:
+        return width, height
+
+    def network(self, canonical: str, ctx: RunContext, dtype: torch.dtype | None = None) -> nn.Module:
+        dtype = dtype or ctx.dtype
+
+        def build() -> nn.Module:
+            spec = BY_CANONICAL[canonical]
+            try:
+                state = store.load_file(ctx.weights_dir, MODEL_DIR, canonical)
+            except FileNotFoundError as exc:
+                raise WeightsMissingError(self.model_id, IMPORT_COMMAND, f"{canonical} is missing") from exc
+            with torch.device("meta"):  # skip the random init: every tensor comes from the file
+                net = spec.build()
+            net.load_state_dict(state, strict=True, assign=True)
+            return net.eval().requires_grad_(False).to(device=ctx.device, dtype=dtype)
+
+        return ctx.network(f"bopb/{canonical}/{dtype}", build)
+
+    def run(self, img: Image.Image, options: dict, ctx: RunContext) -> Image.Image:
+        opts = self.validate_options(options)
+        if not self.weights_status(ctx.weights_dir)[0]:
+            raise WeightsMissingError(self.model_id, IMPORT_COMMAND)
+        with torch.inference_mode():
+            if opts["scratches"]:
+                out = self._restore_scratched(img, opts["hr"], ctx)
+            else:
+                out = self._restore_quality(img, ctx)
+        ctx.report(1.0, "bopb: done")
+        return stages.uint8_to_image(out)
+
+    def _restore_quality(self, img: Image.Image, ctx: RunContext) -> torch.Tensor:
+        ctx.report(0.0, "bopb: loading networks")
+        encoder = self.network("vae_a_quality.safetensors", ctx)
+        mapping = self.network("mapping_quality.safetensors", ctx)
+        decoder = self.network("vae_b_quality.safetensors", ctx)
+        image = stages.image_to_uint8(img)
+        height, width = image.shape[2:]
+        canvas = stages.reflect_pad(image, *self._pads(height, width, 4))
+        ctx.check_cancel()
+        ctx.report(0.05, "bopb: encoding")
+        latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
+        ctx.check_cancel()
+        ctx.report(0.2, "bopb: restoring")
+        latent = mapping(latent)
+        ctx.check_cancel()
+        ctx.report(0.7, "bopb: decoding")
+        restored = decoder.decode(latent)
+        del latent
+        return stages.stretch_to_uint8(restored[:, :, :height, :width]).cpu()
+
+    def _restore_scratched(self, img: Image.Image, hr: bool, ctx: RunContext) -> torch.Tensor:
+        stages.check_detectable(img.height, img.width)
+        ctx.report(0.0, "bopb: loading networks")
+        # The detector decides a binary mask by threshold: run it in fp32 whatever the precision.
+        detector = self.network("detection.safetensors", ctx, torch.float32)
+        encoder = self.network("vae_a_quality.safetensors", ctx)
+        mapping_file = "mapping_patch_attention.safetensors" if hr else "mapping_scratch.safetensors"
+        mapping = self.network(mapping_file, ctx)
+        decoder = self.network("vae_b_scratch.safetensors", ctx)
+
+        image = stages.image_to_uint8(img)
+        height, width = image.shape[2:]
+        bottom, right = self._pads(height, width, 16)
+        canvas = stages.reflect_pad(image, bottom, right)
+        gray = stages.reflect_pad(stages.image_to_uint8(img.convert("L")), bottom, right)
+        ctx.check_cancel()
+        ctx.report(0.02, "bopb: detecting scratches")
+        mask = stages.detect_scratches(detector, gray)
+        del gray
+        if hr:
+            mask = stages.dilate(mask, stages.HR_MASK_DILATION)
+        canvas = stages.whiten_scratches(canvas, mask.cpu())
+        ctx.check_cancel()
+        ctx.report(0.1, "bopb: encoding")
+        latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
+        del canvas
+        ctx.check_cancel()
+        ctx.report(0.2, "bopb: repairing scratches")
+
+        last_call = [time.monotonic()]
+
+        def on_chunk(done: int, total: int) -> None:
+            # the attention calls back hundreds of times on a large photo; the job's progress and
+            # cancel hooks may touch the database, so pass on at most about one call a second
+            now = time.monotonic()
+            if now - last_call[0] < 1.0 and done < total:
+                return
+            last_call[0] = now
+            ctx.check_cancel()
+            ctx.report(0.2 + 0.6 * done / max(total, 1), "bopb: repairing scratches")
+
+        latent = mapping(latent, mask.to(ctx.device), on_chunk)
+        ctx.check_cancel()
+        ctx.report(0.85, "bopb: decoding")
+        restored = decoder.decode(latent)
+        del latent
+        return stages.stretch_to_uint8(restored[:, :, :height, :width]).cpu()
+
+    @staticmethod
+    def _pads(height: int, width: int, multiple: int) -> tuple[int, int]:
+        padded_h, padded_w = stages.padded_size(height, width, multiple)
+        return padded_h - height, padded_w - width
+
+
+PIPELINE = BopbPipeline()

@@ -1,0 +1,83 @@
+"""python manage.py bench_engine: throughput per model and precision against the ncnn
+runtime on the same weights and input, and peak memory of RealSR at two image sizes."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+def _sizes(text: str) -> list[tuple[int, int]]:
+    try:
+        return [tuple(int(v) for v in item.lower().split("x")) for item in text.split(",") if item]
+    except ValueError as exc:
+        raise CommandError(f"sizes look like 128x96,256x192; got {text!r}") from exc
+
+
+class Command(BaseCommand):
+    help = "Benchmark the engine (MP/s, seconds, peak memory) against the ncnn runtime."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--models", default="realsr,waifu2x-art,waifu2x-photo")
+        parser.add_argument("--sizes", help="input sizes for every model, e.g. 128x96,256x192 (default per model)")
+        parser.add_argument("--precisions", default="fp32,bf16")
+        parser.add_argument("--repeats", type=int, default=3)
+        parser.add_argument("--tile", type=int, default=None, help="tile size (default: the model's; 0 = none)")
+        parser.add_argument("--threads", type=int, default=None, help="torch and ncnn threads (default: torch's)")
+        parser.add_argument("--no-ncnn", action="store_true")
+        parser.add_argument(
+            "--memory-sizes",
+            default="192x192,384x384",
+            help="RealSR input sizes for the peak-memory probe ('' to skip); 500x500,1000x1000 = 4 and 16 MP out",
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+
+    def handle(self, *args, **opts):
+        import torch
+
+        from enhance.engine.bench import memory, runner
+        from enhance.engine.config import default_weights_dir
+        from enhance.engine.weights import builtin
+
+        if opts["threads"]:
+            torch.set_num_threads(opts["threads"])
+        cases = [c for c in opts["models"].split(",") if c]
+        unknown = [c for c in cases if c not in runner.CASES]
+        if unknown:
+            raise CommandError(f"unknown bench case(s) {unknown}; choose from {', '.join(runner.CASES)}")
+        precisions = tuple(p for p in opts["precisions"].split(",") if p)
+        log = (lambda *a: None) if opts["json"] else (lambda text: self.stdout.write(text))
+        weights_dir = default_weights_dir()
+        for model_id in ("realsr", "waifu2x"):
+            builtin.ensure_imported(model_id, weights_dir, [])
+        report = {
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "rows": [],
+            "memory": [],
+        }
+        for case in cases:
+            for size in _sizes(opts["sizes"]) if opts["sizes"] else [runner.DEFAULT_SIZES[case]]:
+                log(f"{case} {size[0]}x{size[1]}")
+                rows = runner.bench_case(
+                    case, size, precisions, opts["repeats"], opts["tile"], not opts["no_ncnn"], log=log
+                )
+                report["rows"].extend(r.as_dict() for r in rows)
+        mem_precision = "bf16" if "bf16" in precisions else precisions[0]
+        for width, height in _sizes(opts["memory_sizes"]):
+            log(f"peak memory: realsr {width}x{height} ({mem_precision}) in a subprocess")
+            result = memory.measure(str(weights_dir), "realsr", width, height, mem_precision)
+            report["memory"].append(result)
+            log(
+                f"  out {result['output'][0]}x{result['output'][1]}: peak {result['peak_bytes'] / 2**20:.0f} MiB, "
+                f"job excluding output {result['job_bytes_excluding_output'] / 2**20:.0f} MiB, "
+                f"{result['seconds']:.1f} s"
+            )
+        if len(report["memory"]) >= 2:
+            values = [m["job_bytes_excluding_output"] for m in report["memory"]]
+            report["memory_ratio"] = max(values) / max(min(values), 1)
+            log(f"  memory ratio largest/smallest (output aside): {report['memory_ratio']:.2f}")
+        if opts["json"]:
+            self.stdout.write(json.dumps(report, indent=2))

@@ -1,0 +1,88 @@
+"""The Job row: the source of truth for one enhancement of one photo.
+
+The django-q2 message that wakes a worker carries nothing a worker must trust;
+everything (status, attempts, who holds it, progress) lives here.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enhance.notifications.models import Notification  # noqa: F401  (registers the model with the app)
+
+MODEL_LABELS = {
+    "realsr": _("SR (RealSR)"),
+    "bopb": _("Restoration"),
+    "waifu2x": _("2D SR (waifu2x)"),
+}
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+TERMINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED)
+
+
+class Job(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    photo = models.ForeignKey("albums.Photo", on_delete=models.CASCADE, related_name="jobs")
+    model = models.CharField(_("model"), max_length=32)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    # Higher runs first (billing's Admission.priority: Pro before Free).
+    priority = models.SmallIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)  # 0-100
+    stage = models.CharField(max_length=120, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)  # shown to the user
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Which process holds a running job ("host:pid:nonce"); every write by a worker is
+    # conditional on it, so a worker that lost its claim to the reaper cannot write.
+    worker = models.CharField(max_length=120, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    compute_seconds = models.FloatField(default=0)
+    device = models.CharField(max_length=32, blank=True)
+    precision = models.CharField(max_length=8, blank=True)
+    result = models.FileField(max_length=255, blank=True)
+    result_width = models.PositiveIntegerField(null=True, blank=True)
+    result_height = models.PositiveIntegerField(null=True, blank=True)
+    result_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-priority", "queued_at"], name="job_claim_order"),
+            models.Index(fields=["owner", "status"], name="job_owner_status"),
+            models.Index(fields=["status", "heartbeat"], name="job_heartbeat"),
+        ]
+
+    def __str__(self):
+        return f"job {self.pk} ({self.model}, {self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def model_label(self) -> str:
+        if self.model == "bopb":
+            if self.options.get("scratches"):
+                return str(_("Restoration w/ scratches"))
+            return str(_("Restoration w/o scratches"))
+        return str(MODEL_LABELS.get(self.model, self.model))
+
+    def eta_seconds(self) -> int | None:
+        """A rough time left, from the progress so far; None until there is enough to go on."""
+        if self.status != JobStatus.RUNNING or not self.started_at or self.progress < 3:
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        return max(0, int(elapsed * (100 - self.progress) / self.progress))

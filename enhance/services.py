@@ -1,0 +1,119 @@
+"""The one entry for creating and cancelling jobs: web views, the REST API and batches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import policy
+from enhance.models import Job, JobStatus
+from enhance.worker.wakeup import send_wakeup
+
+log = logging.getLogger(__name__)
+
+
+class SubmitRefused(Exception):
+    """The job was not created; `message` is for the user, `status` the HTTP status (400, 402, 404)."""
+
+    def __init__(self, message: str, status: int = 400, upgrade_url: str = ""):
+        self.message = message
+        self.status = status
+        self.upgrade_url = upgrade_url
+        super().__init__(message)
+
+
+def _checked_options(model_id: str, options: dict | None) -> dict:
+    from enhance.engine import available_models, validate_options
+
+    models = {info.id: info for info in available_models()}
+    info = models.get(model_id)
+    if info is None:
+        known = ", ".join(sorted(models))
+        raise SubmitRefused(_("Unknown model “%(model)s”; choose one of: %(known)s.") % {
+            "model": model_id, "known": known})
+    if not info.available:
+        raise SubmitRefused(_("%(label)s is not available right now: %(reason)s") % {
+            "label": info.label, "reason": info.reason})
+    if options is not None and not isinstance(options, dict):
+        raise SubmitRefused(_("Options must be an object of option names and values."))
+    try:
+        return validate_options(model_id, options or {})
+    except ValueError as exc:
+        raise SubmitRefused(_("Invalid options for %(label)s: %(reason)s") % {
+            "label": info.label, "reason": exc}) from None
+
+
+def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
+    """Validate, ask billing's policy, create the Job row and wake a worker once it is committed."""
+    if photo is None or photo.owner_id != user.pk:
+        raise SubmitRefused(_("Photo not found."), 404)
+    clean = _checked_options(model_id, options)
+    with transaction.atomic():
+        try:
+            admission = policy.admit(user, model_id, width=photo.width, height=photo.height)
+        except policy.PolicyRefusal as refusal:
+            raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url) from None
+        job = Job.objects.create(
+            owner=user, photo=photo, model=model_id, options=clean, priority=admission.priority,
+            stage=_("Waiting for a worker"),
+        )
+        transaction.on_commit(lambda: send_wakeup(job.pk))
+    log.info("job %s queued: %s %s on photo %s", job.pk, model_id, clean, photo.pk)
+    return job
+
+
+@dataclass
+class BatchOutcome:
+    jobs: list[Job] = field(default_factory=list)
+    refused: list[tuple[object, SubmitRefused]] = field(default_factory=list)  # (photo, why)
+
+
+def submit_batch(user, photos: Iterable, model_id: str, options: dict | None = None) -> BatchOutcome:
+    """One job per photo. Bad model/options refuse the whole batch up front (nothing is
+    queued); a policy refusal (quota used up part-way) refuses that photo and the rest."""
+    _checked_options(model_id, options)
+    outcome = BatchOutcome()
+    for photo in photos:
+        if outcome.refused and outcome.refused[-1][1].status == 402:
+            outcome.refused.append((photo, outcome.refused[-1][1]))
+            continue
+        try:
+            outcome.jobs.append(submit(user, photo, model_id, options))
+        except SubmitRefused as refusal:
+            outcome.refused.append((photo, refusal))
+    return outcome
+
+
+def cancel(user_or_none, job: Job) -> Job:
+    """Cancel a job. `None` acts as an operator. A queued job ends at once; a running one is
+    asked to stop and ends between tiles. Finished jobs are returned unchanged."""
+    if user_or_none is not None and job.owner_id != user_or_none.pk:
+        raise SubmitRefused(_("Job not found."), 404)
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELED, finished_at=now, stage=_("Canceled"), cancel_requested=True,
+    )
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        cancel_requested=True, stage=_("Canceling…"),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def retry(job: Job) -> Job:
+    """Operator action: put a failed or canceled job back in the queue as a fresh run."""
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELED]).update(
+            status=JobStatus.QUEUED, attempts=0, error="", progress=0, stage=_("Waiting for a worker"),
+            cancel_requested=False, worker="", heartbeat=None, queued_at=timezone.now(),
+            started_at=None, finished_at=None,
+        )
+        if updated:
+            transaction.on_commit(lambda: send_wakeup(job.pk))
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,32 @@
+from django import template
+
+from enhance.choices import panel_types
+from enhance.models import Job
+from enhance.notifications.models import Notification
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def unread_notification_count(context) -> int:
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@register.inclusion_tag("enhance/_photo_panel_body.html", takes_context=True)
+def photo_enhance_panel(context, photo):
+    request = context.get("request")
+    jobs = list(Job.objects.filter(photo=photo, owner=photo.owner_id).order_by("-queued_at", "-id")[:50])
+    types = panel_types()
+    waifu2x = next((t["info"] for t in types if t["model"] == "waifu2x" and t["info"]), None)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "photo": photo,
+        "jobs": jobs,
+        "types": types,
+        "waifu2x_options": waifu2x.options if waifu2x else (),
+        "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
+    }

@@ -1,0 +1,116 @@
+"""Starting, cancelling and deleting jobs from the web UI."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from albums.models import Album, Photo
+from enhance import services
+from enhance.choices import model_and_options
+from enhance.models import Job
+from enhance.status import job_payload
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "") or request.headers.get(
+        "X-Requested-With") == "XMLHttpRequest"
+
+
+def photo_url(photo_id: int) -> str:
+    try:
+        return reverse("photo_detail", args=[photo_id])
+    except NoReverseMatch:
+        return reverse("enhance:my_jobs")
+
+
+def refused(request, refusal: services.SubmitRefused, back_url: str):
+    if wants_json(request):
+        body = {"error": refusal.message}
+        if refusal.upgrade_url:
+            body["upgrade_url"] = refusal.upgrade_url
+        return JsonResponse(body, status=refusal.status)
+    context = {"message": refusal.message, "upgrade_url": refusal.upgrade_url, "back_url": back_url}
+    return render(request, "enhance/refused.html", context, status=refusal.status)
+
+
+@login_required
+@require_POST
+def submit(request, photo_id: int):
+    photo = get_object_or_404(Photo, pk=photo_id, owner=request.user)
+    try:
+        model_id, options = model_and_options(request.POST)
+        job = services.submit(request.user, photo, model_id, options)
+    except services.SubmitRefused as refusal:
+        return refused(request, refusal, photo_url(photo.pk))
+    if wants_json(request):
+        return JsonResponse(job_payload(job), status=202)
+    messages.success(request, _("Queued. You will be notified when it is done."))
+    return redirect(f"{photo_url(photo.pk)}#job-{job.pk}")
+
+
+@login_required
+@require_POST
+def submit_batch(request):
+    """One model on the selected photos (`photo` repeated) or on a whole album (`album`)."""
+    photos = Photo.objects.filter(owner=request.user)
+    album_id = request.POST.get("album")
+    back = reverse("enhance:my_jobs")
+    if album_id:
+        album = get_object_or_404(Album, pk=album_id, owner=request.user)
+        photos = photos.filter(album=album)
+    else:
+        ids = [value for value in request.POST.getlist("photo") if value.isdigit()]
+        photos = photos.filter(pk__in=ids)
+    photos = list(photos.order_by("uploaded_at", "id"))
+    if not photos:
+        return refused(request, services.SubmitRefused(_("Select at least one of your photos.")), back)
+    try:
+        model_id, options = model_and_options(request.POST)
+        outcome = services.submit_batch(request.user, photos, model_id, options)
+    except services.SubmitRefused as refusal:
+        return refused(request, refusal, back)
+    if not outcome.jobs:
+        return refused(request, outcome.refused[0][1], back)
+    if wants_json(request):
+        return JsonResponse({
+            "jobs": [job_payload(job) for job in outcome.jobs],
+            "refused": [{"photo": photo.pk, "error": why.message} for photo, why in outcome.refused],
+        }, status=202)
+    messages.success(request, _("%(count)d jobs queued.") % {"count": len(outcome.jobs)})
+    if outcome.refused:
+        messages.warning(request, _("%(count)d photos were not queued: %(reason)s") % {
+            "count": len(outcome.refused), "reason": outcome.refused[0][1].message})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def cancel(request, job_id: int):
+    job = get_object_or_404(Job, pk=job_id, owner=request.user)
+    job = services.cancel(request.user, job)
+    if wants_json(request):
+        return JsonResponse(job_payload(job))
+    messages.info(request, _("Canceled.") if job.is_terminal else _("Canceling…"))
+    return redirect(request.POST.get("next") or photo_url(job.photo_id))
+
+
+@login_required
+@require_POST
+def delete(request, job_id: int):
+    """Delete a finished job and its result file. A running job must be canceled first."""
+    job = get_object_or_404(Job, pk=job_id, owner=request.user)
+    if not job.is_terminal:
+        refusal = services.SubmitRefused(_("This job is still running: cancel it first."), 409)
+        return refused(request, refusal, photo_url(job.photo_id))
+    photo_id = job.photo_id
+    with transaction.atomic():
+        job.delete()  # the result file goes after the commit (enhance.signals)
+    if wants_json(request):
+        return JsonResponse({"deleted": job_id})
+    messages.info(request, _("Result deleted."))
+    return redirect(request.POST.get("next") or photo_url(photo_id))

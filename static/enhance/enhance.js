@@ -1,0 +1,188 @@
+// Enhancement UI: Run without a page reload, live progress by polling, the
+// before/after slider, and browser notifications (asked for only after the first Run).
+(function () {
+  "use strict";
+  var TERMINAL = { succeeded: 1, failed: 1, canceled: 1 };
+  var ASKED_KEY = "restore.notifications-asked";
+  var SEEN_KEY = "restore.notifications-seen";
+
+  function csrf(form) {
+    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function postForm(form) {
+    return fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf(form) },
+    });
+  }
+
+  function formatEta(seconds) {
+    if (seconds === null || seconds === undefined) return "";
+    if (seconds < 60) return "~" + seconds + " s";
+    return "~" + Math.round(seconds / 60) + " min";
+  }
+
+  // ---- the panel (photo page) and the My jobs list --------------------------
+  function panel() { return document.getElementById("enhance-jobs-panel"); }
+
+  function refreshPanel() {
+    // Re-render from the server: one source of truth for the result list and slider.
+    return fetch(window.location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("enhance-jobs-panel");
+        var current = panel();
+        if (fresh && current) { current.replaceWith(fresh); wire(); }
+      });
+  }
+
+  function updateItem(item, job) {
+    var status = item.querySelector("[data-job-status]");
+    if (status) status.textContent = job.status_label;
+    var bar = item.querySelector("[data-job-progress]");
+    if (bar) {
+      bar.setAttribute("aria-valuenow", job.progress);
+      bar.firstElementChild.style.width = job.progress + "%";
+    }
+    var stage = item.querySelector("[data-job-stage]");
+    if (stage) stage.textContent = job.stage;
+    var eta = item.querySelector("[data-job-eta]");
+    if (eta) eta.textContent = formatEta(job.eta_seconds);
+    item.dataset.status = job.status;
+  }
+
+  var pollTimer = null;
+  function poll() {
+    pollTimer = null;
+    var root = panel();
+    if (!root) return;
+    var items = root.querySelectorAll("[data-job-id]");
+    var ids = [];
+    items.forEach(function (item) { if (!TERMINAL[item.dataset.status]) ids.push(item.dataset.jobId); });
+    if (!ids.length) return;
+    fetch(root.dataset.statusUrl + "?ids=" + ids.join(","), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var finished = false;
+        data.jobs.forEach(function (job) {
+          var item = root.querySelector('[data-job-id="' + job.id + '"]');
+          if (!item) return;
+          updateItem(item, job);
+          if (job.finished) finished = true;
+        });
+        if (finished) { checkNotifications(); return refreshPanel(); }
+      })
+      .catch(function () { /* a missed poll is retried below */ })
+      .then(schedulePoll);
+  }
+  function schedulePoll() { if (!pollTimer) pollTimer = setTimeout(poll, 1000); }
+
+  function askForNotificationsOnce() {
+    if (!("Notification" in window) || Notification.permission !== "default") return;
+    if (localStorage.getItem(ASKED_KEY)) return;
+    localStorage.setItem(ASKED_KEY, "1");
+    try { Notification.requestPermission(); } catch (e) { /* old browsers */ }
+  }
+
+  function wireForm(form) {
+    var type = form.querySelector("[data-enhance-type]");
+    var run = form.querySelector("[data-run]");
+    var error = form.querySelector("[data-enhance-error]");
+    function sync() {
+      var key = type.value;
+      run.disabled = key === "none";
+      form.querySelectorAll("[data-options-for]").forEach(function (fs) {
+        fs.classList.toggle("d-none", fs.dataset.optionsFor !== key);
+      });
+      var slider = document.querySelector("[data-before-after]");
+      if (slider) slider.classList.toggle("show-original", key === "none");
+    }
+    type.addEventListener("change", sync);
+    sync();
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      askForNotificationsOnce();  // inside the click: browsers only ask on a user gesture
+      run.disabled = true;
+      error.textContent = "";
+      postForm(form).then(function (r) {
+        return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+      }).then(function (res) {
+        if (!res.ok) { error.textContent = res.body.error || ""; run.disabled = false; return; }
+        return refreshPanel().then(schedulePoll);
+      }).catch(function () { run.disabled = false; });
+    });
+  }
+
+  function wireActions(root) {
+    root.querySelectorAll("form[data-job-action]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+        postForm(form).then(function () { return refreshPanel(); }).then(schedulePoll);
+      });
+    });
+  }
+
+  // ---- before/after slider: a native range input, so keyboard and touch work ----
+  function wireSlider(figure) {
+    var range = figure.querySelector("[data-ba-range]");
+    var after = figure.querySelector(".ba-after");
+    var frame = figure.querySelector(".ba-frame");
+    function apply() {
+      var v = range.value;
+      after.style.clipPath = "inset(0 0 0 " + v + "%)";
+      frame.style.setProperty("--ba-split", v + "%");
+    }
+    range.addEventListener("input", apply);
+    // Dragging on the picture itself moves the split too (mouse and touch).
+    function fromPointer(event) {
+      var rect = frame.getBoundingClientRect();
+      range.value = Math.round(Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)) * 100);
+      apply();
+    }
+    var dragging = false;
+    frame.addEventListener("pointerdown", function (e) { dragging = true; frame.setPointerCapture(e.pointerId); fromPointer(e); });
+    frame.addEventListener("pointermove", function (e) { if (dragging) fromPointer(e); });
+    frame.addEventListener("pointerup", function () { dragging = false; });
+    apply();
+  }
+
+  // ---- notifications: bell count and browser notifications --------------------
+  function checkNotifications() {
+    var bell = document.querySelector("[data-notification-count]");
+    var url = bell ? bell.dataset.unreadUrl : null;
+    if (!url) return;
+    var seen = localStorage.getItem(SEEN_KEY);
+    fetch(url + (seen ? "?after=" + seen : ""), { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (data) {
+        bell.textContent = data.count ? String(data.count) : "";
+        bell.classList.toggle("d-none", !data.count);
+        if (seen && "Notification" in window && Notification.permission === "granted") {
+          data.items.forEach(function (item) {
+            var n = new Notification("Restore", { body: item.message, tag: "restore-" + item.id });
+            n.onclick = function () { window.focus(); window.location.href = item.url; };
+          });
+        }
+        localStorage.setItem(SEEN_KEY, String(data.latest_id));
+      }).catch(function () {});
+  }
+
+  function wire() {
+    var root = panel();
+    if (root) {
+      root.querySelectorAll("[data-enhance-form]").forEach(wireForm);
+      root.querySelectorAll("[data-before-after]").forEach(wireSlider);
+      wireActions(root);
+      schedulePoll();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wire();
+    checkNotifications();
+    setInterval(checkNotifications, 15000);
+  });
+})();

@@ -1,0 +1,58 @@
+"""BOPB fixtures: official-layout checkpoints written once per session from our networks with a
+fixed seed, as a folder and as a zip, and one weights folder imported through the command."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from enhance.engine import config
+from tests.engine.bopb.official_checkpoints import seeded_states, write_official_folder, zip_folder
+
+
+@pytest.fixture(scope="session")
+def official_states():
+    return seeded_states(seed=1234)
+
+
+@pytest.fixture(scope="session")
+def official_folder(tmp_path_factory, official_states):
+    return write_official_folder(tmp_path_factory.mktemp("bopb-official"), official_states)
+
+
+@pytest.fixture(scope="session")
+def official_zip(tmp_path_factory, official_folder):
+    return zip_folder(official_folder, tmp_path_factory.mktemp("bopb-zip") / "global_checkpoints.zip")
+
+
+@pytest.fixture
+def use_weights_dir():
+    """Point the engine (and the management commands) at a folder for one test."""
+    saved = dict(config._config)
+
+    def use(folder):
+        config.configure(weights_dir=folder, device="cpu")
+        return folder
+
+    yield use
+    config._config.clear()
+    config._config.update(saved)
+
+
+@pytest.fixture(scope="session")
+def bopb_weights_dir(tmp_path_factory, official_zip):
+    """WEIGHTS_DIR holding bopb imported from the official-format zip by `import_weights bopb PATH`."""
+    folder = tmp_path_factory.mktemp("bopb-weights")
+    saved = dict(config._config)
+    config.configure(weights_dir=folder, device="cpu")
+    try:
+        call_command("import_weights", "bopb", str(official_zip))
+    finally:
+        config._config.clear()
+        config._config.update(saved)
+    return folder
+
+
+@pytest.fixture
+def bopb_engine(bopb_weights_dir, use_weights_dir):
+    return use_weights_dir(bopb_weights_dir)
