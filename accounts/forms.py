@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,6 +19,12 @@ class SettingsForm(forms.ModelForm):
         help_texts = {
             "keep_gps": _("Off: the location is removed from every photo you upload."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.language:
+            # Never chosen yet: show the language the page is in (browser or switcher), not the first choice.
+            self.initial["language"] = translation.get_language()
 
 
 class DeleteAccountForm(forms.Form):

@@ -5,6 +5,7 @@ Content-Type the client sent: a file is an image only if Pillow decodes it with
 one of the allowed decoders.
 """
 
+import contextlib
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -110,11 +111,11 @@ def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) 
     source = decode(data, max_pixels=max_pixels)
     source_format = source.format
     icc_profile = source.info.get("icc_profile")
-    oriented = ImageOps.exif_transpose(source)  # also drops the orientation tag
-    exif = oriented.getexif()
-    summary = exif_summary(exif)
-    taken_at = exif_taken_at(exif)
+    oriented, exif = _oriented_with_exif(source)
+    summary = _safely(exif_summary, exif, default={})
+    taken_at = _safely(exif_taken_at, exif, default=None)
     _drop_unsafe_tags(exif, source_format)
+    exif.pop(Base.Orientation, None)  # applied to the pixels; an invalid value must not rotate it again
     if not keep_gps:
         exif.pop(IFD.GPSInfo, None)
         summary.pop("gps", None)
@@ -132,6 +133,26 @@ def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) 
         exif_summary=summary,
         thumbnail=make_thumbnail(image, thumbnail_size),
     )
+
+
+def _oriented_with_exif(image: Image.Image) -> tuple[Image.Image, Image.Exif]:
+    """Apply the EXIF orientation (in place: a 40 MP photo is 120 MB per copy) and return the EXIF left.
+
+    EXIF is whatever the uploader wrote: when it cannot be parsed it is dropped whole,
+    which can only remove information (GPS included), never leak it.
+    """
+    try:
+        ImageOps.exif_transpose(image, in_place=True)  # also resets the orientation tag
+        return image, image.getexif()
+    except Exception:  # malformed EXIF takes many shapes (struct, type, value, key errors)
+        return image, Image.Exif()
+
+
+def _safely(read, exif: Image.Exif, *, default):
+    try:
+        return read(exif)
+    except Exception:  # a summary is a courtesy: a strange value must not refuse the photo
+        return default
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -165,7 +186,11 @@ def _encode(image: Image.Image, target: str, *, exif: Image.Exif, icc_profile: b
     # or trailing bytes from the upload.
     transparency = image.info.get("transparency")
     image.info = {} if transparency is None else {"transparency": transparency}
-    options: dict = {"exif": exif.tobytes()} if len(exif) else {}
+    options: dict = {}
+    if len(exif):
+        # Tags Pillow cannot write back: store the photo without EXIF rather than refuse it.
+        with contextlib.suppress(Exception):
+            options["exif"] = exif.tobytes()
     if icc_profile:
         options["icc_profile"] = icc_profile
     if target == "JPEG":

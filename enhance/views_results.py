@@ -10,9 +10,9 @@ from enhance.results import UnknownFormat, download_name, render_result
 
 
 def _owned_result(request, job_id: int) -> Job:
-    return get_object_or_404(
-        Job.objects.select_related("photo"), pk=job_id, owner=request.user, status=JobStatus.SUCCEEDED,
-    )
+    # A result can be gone from a succeeded job (deleted by plan retention): 404 too.
+    jobs = Job.objects.select_related("photo").exclude(result="")
+    return get_object_or_404(jobs, pk=job_id, owner=request.user, status=JobStatus.SUCCEEDED)
 
 
 @login_required

@@ -38,7 +38,7 @@ def binary_responses(description: str, media_types=IMAGE_MEDIA_TYPES) -> dict:
     """extend_schema responses for a file download: the bytes, or (S3 storage) a redirect to them."""
     responses = {(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)
                  for media_type in media_types}
-    responses[302] = OpenApiResponse(description="With S3 storage: a redirect to a short-lived signed URL.")
+    responses[302] = OpenApiResponse(description=_("With S3 storage: a redirect to a short-lived signed URL."))
     return responses
 
 

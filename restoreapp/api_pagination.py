@@ -4,6 +4,7 @@ Strict about its parameters: a malformed `page` or `page_size` is a 400 that say
 rather than a silently different page.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, serializers
 
 
@@ -15,7 +16,7 @@ class _PageQuery(serializers.Serializer):
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
-    page_size_query_description = "Results per page (at most 200)."
+    page_size_query_description = _("Results per page (at most 200).")
 
     def paginate_queryset(self, queryset, request, view=None):
         query = _PageQuery(data={k: request.query_params[k] for k in ("page", "page_size")

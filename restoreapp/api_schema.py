@@ -6,31 +6,31 @@ one and the schema lists every status the API really sends; views add the errors
 they know about (402, 409, 413 ...) with `errors(...)`.
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
-# Schema text (for developers reading the docs), so not translated; error messages themselves are.
 ERROR_DESCRIPTIONS = {
-    400: "The request is invalid; `error.message` says why and `error.fields` which input.",
-    401: "No valid token or session was given.",
-    402: "Your plan does not allow this; upgrade to continue.",
-    403: "Not allowed (for session authentication: the CSRF token is missing).",
-    404: "Not found, or not yours.",
-    409: "The resource is not in a state that allows this.",
-    413: "The upload is too large.",
-    415: "The file or the request body is of a type the API does not accept.",
-    429: "Too many requests; retry after the number of seconds in `Retry-After`.",
+    400: _("The request is invalid; `error.message` says why and `error.fields` which input."),
+    401: _("No valid token or session was given."),
+    402: _("Your plan does not allow this; upgrade to continue."),
+    403: _("Not allowed (for session authentication: the CSRF token is missing)."),
+    404: _("Not found, or not yours."),
+    409: _("The resource is not in a state that allows this."),
+    413: _("The upload is too large."),
+    415: _("The file or the request body is of a type the API does not accept."),
+    429: _("Too many requests; retry after the number of seconds in `Retry-After`."),
 }
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`, `throttled`.")
-    message = serializers.CharField(help_text="A sentence a person can read.")
+    code = serializers.CharField(help_text=_("Stable machine-readable code, e.g. `not_found`, `throttled`."))
+    message = serializers.CharField(help_text=_("A sentence a person can read."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="For validation errors: messages per request field.",
+        help_text=_("For validation errors: messages per request field."),
     )
 
 

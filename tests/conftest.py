@@ -3,6 +3,29 @@ import pytest
 from tests import factories
 
 
+def _serial_live_server_on_in_memory_sqlite():
+    """On SQLite the test database lives in memory and the live server shares the test's one
+    connection with every request thread: two requests at once (two uploads, an upload and a
+    status poll) then collide inside one transaction. Serve one request at a time there;
+    PostgreSQL keeps the threaded server, like production.
+    """
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    LiveServerThread.server_class = SerialWSGIServer
+
+
+_serial_live_server_on_in_memory_sqlite()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     """Every test writes media into its own folder, never into var/."""

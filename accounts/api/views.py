@@ -4,7 +4,7 @@ from allauth.account.adapter import get_adapter
 from allauth.account.utils import setup_user_email
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import ratelimits
+from accounts.api import ratelimits, verification
 from accounts.api.plan import me_payload
 from accounts.api.serializers import CredentialsSerializer, MeSerializer, RegisterSerializer, TokenSerializer
 from restoreapp.api_errors import ApiError
@@ -41,6 +41,8 @@ class RegisterView(APIView):
     @extend_schema(
         operation_id="auth_register",
         summary="Create an account and get a token",
+        description="When the server requires email addresses to be confirmed, the answer has `token: null` and "
+        "a confirmation link is emailed; log in with auth/token/ once the address is confirmed.",
         request=RegisterSerializer,
         responses={201: TokenSerializer, **errors(400, 415, 429)},
         tags=["auth"],
@@ -49,13 +51,20 @@ class RegisterView(APIView):
         ratelimits.consume_signup(request._request)
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            user = get_user_model().objects.create_user(
-                email=serializer.validated_data["email"], password=serializer.validated_data["password"]
-            )
-            setup_user_email(request._request, user, [])
-            body = _issue_token(user)
-        return Response(body, status=status.HTTP_201_CREATED)
+        try:
+            with transaction.atomic():
+                user = get_user_model().objects.create_user(
+                    email=serializer.validated_data["email"], password=serializer.validated_data["password"]
+                )
+                setup_user_email(request._request, user, [])
+        except IntegrityError:  # the same address, registered a moment ago by a parallel request
+            taken = get_adapter().error_messages["email_taken"]
+            raise ValidationError({"email": [str(taken)]}, code="email_taken") from None
+        if verification.sends_links():
+            verification.send_link(request._request, user)
+        if verification.blocks_login(user):
+            return Response({"token": None, "expiry": None}, status=status.HTTP_201_CREATED)
+        return Response(_issue_token(user), status=status.HTTP_201_CREATED)
 
 
 class TokenView(APIView):
@@ -69,8 +78,10 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         summary="Log in: exchange email and password for a token",
+        description="403 `email_unverified`: the server requires the email address to be confirmed first; "
+        "the link is sent again.",
         request=CredentialsSerializer,
-        responses={200: TokenSerializer, **errors(400, 401, 415, 429)},
+        responses={200: TokenSerializer, **errors(400, 401, 403, 415, 429)},
         tags=["auth"],
     )
     def post(self, request):
@@ -89,6 +100,10 @@ class TokenView(APIView):
             raise ratelimits.refuse("login_failed", adapter.error_messages["too_many_login_attempts"]) from None
         if user is None:
             raise ValidationError(str(adapter.error_messages["email_password_mismatch"]), code="invalid_credentials")
+        if verification.blocks_login(user):
+            verification.send_link(request._request, user)
+            raise ApiError(_("Confirm your email address first: we have sent you a link."), status_code=403,
+                           code="email_unverified")
         return Response(_issue_token(user))
 
     @extend_schema(

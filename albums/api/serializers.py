@@ -24,7 +24,7 @@ class AlbumSerializer(serializers.ModelSerializer):
 def _album_field(**kwargs):
     return OwnedPrimaryKeyRelatedField(
         model=Album, allow_null=True, required=False,
-        help_text="Id of one of your albums; null: no album (\"All photos\").", **kwargs
+        help_text=_("Id of one of your albums; null: no album (\"All photos\")."), **kwargs
     )
 
 
@@ -46,11 +46,11 @@ class PhotoSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
-    @extend_schema_field(serializers.URLField(help_text="Download with the same token."))
+    @extend_schema_field(serializers.URLField(help_text=_("Download with the same token.")))
     def get_original_url(self, photo: Photo) -> str:
         return self._absolute("api_photo-original", photo)
 
-    @extend_schema_field(serializers.URLField(help_text="A small JPEG preview; same token."))
+    @extend_schema_field(serializers.URLField(help_text=_("A small JPEG preview; same token.")))
     def get_thumbnail_url(self, photo: Photo) -> str:
         return self._absolute("api_photo-thumbnail", photo)
 
@@ -68,7 +68,7 @@ class PhotoUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,  # ingest_photo refuses empty files with the web's message
         use_url=False,
-        help_text="JPEG, PNG, WebP, HEIC/HEIF, TIFF or BMP.",
+        help_text=_("JPEG, PNG, WebP, HEIC/HEIF, TIFF or BMP."),
     )
     album = _album_field()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -79,6 +79,6 @@ ORDERINGS = ("-uploaded_at", "uploaded_at", "title", "-title", "taken_at", "-tak
 
 class PhotoListQuerySerializer(serializers.Serializer):
     album = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, help_text="Only photos in this album of yours."
+        required=False, min_value=1, max_value=2**63 - 1, help_text=_("Only photos in this album of yours.")
     )
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-uploaded_at")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -137,13 +138,13 @@ class PhotoViewSet(
         photo = self.get_object()
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary="Download the original", responses=binary_responses("The stored original."))
+    @extend_schema(summary="Download the original", responses=binary_responses(_("The stored original.")))
     @action(detail=True, methods=["get"], url_path="original")
     def original(self, request, pk=None):
         photo = self.get_object()
         return serve_file(request, photo.original, filename=_download_name(photo, photo.original.name))
 
-    @extend_schema(summary="Download the thumbnail", responses=binary_responses("A JPEG preview.", ("image/jpeg",)))
+    @extend_schema(summary="Download the thumbnail", responses=binary_responses(_("A JPEG preview."), ("image/jpeg",)))
     @action(detail=True, methods=["get"], url_path="thumbnail")
     def thumbnail(self, request, pk=None):
         photo = self.get_object()

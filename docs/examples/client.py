@@ -62,6 +62,8 @@ class Client:
                 raise
             token = self.request("POST", "auth/token/", json=credentials).json()["token"]
             print(f"logged in as {email}")
+        if token is None:  # this server wants the address confirmed first
+            raise ApiError(f"confirm {email} with the link we emailed you, then run this again")
         self.use_token(token)
 
     def upload(self, image: Path) -> dict:

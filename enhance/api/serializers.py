@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,26 +11,26 @@ from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
 class ModelOptionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
-    choices = serializers.ListField(child=serializers.JSONField(), help_text="Every allowed value.")
-    default = serializers.JSONField(help_text="Used when the option is left out.")
+    choices = serializers.ListField(child=serializers.JSONField(), help_text=_("Every allowed value."))
+    default = serializers.JSONField(help_text=_("Used when the option is left out."))
     help = serializers.CharField(allow_blank=True)
 
 
 class ModelInfoSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="Pass it as `model` when submitting a job.")
+    id = serializers.CharField(help_text=_("Pass it as `model` when submitting a job."))
     label = serializers.CharField()
-    available = serializers.BooleanField(help_text="Whether the weights are installed on the server.")
-    reason = serializers.CharField(allow_blank=True, help_text="Why not available; empty when available.")
-    allowed_by_plan = serializers.BooleanField(help_text="Whether your plan lets you run it.")
+    available = serializers.BooleanField(help_text=_("Whether the weights are installed on the server."))
+    reason = serializers.CharField(allow_blank=True, help_text=_("Why not available; empty when available."))
+    allowed_by_plan = serializers.BooleanField(help_text=_("Whether your plan lets you run it."))
     options = ModelOptionSerializer(many=True)
 
 
 class JobCreateSerializer(serializers.Serializer):
-    photo = OwnedPrimaryKeyRelatedField(model=Photo, help_text="Id of one of your photos.")
-    model = serializers.CharField(max_length=32, help_text="A model id from models/.")
+    photo = OwnedPrimaryKeyRelatedField(model=Photo, help_text=_("Id of one of your photos."))
+    model = serializers.CharField(max_length=32, help_text=_("A model id from models/."))
     options = serializers.DictField(
         child=serializers.JSONField(), required=False, default=dict,
-        help_text="Option name -> value, as listed by models/; omitted options take their defaults.",
+        help_text=_("Option name -> value, as listed by models/; omitted options take their defaults."),
     )
 
 
@@ -41,7 +42,7 @@ class JobListQuerySerializer(serializers.Serializer):
 class JobResultQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(
         choices=["original", "png", "jpeg", "webp"], required=False, default="original",
-        help_text="Image format of the download; `original`: the uploaded photo's format.",
+        help_text=_("Image format of the download; `original`: the uploaded photo's format."),
     )
 
 
@@ -63,7 +64,7 @@ class JobSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
-    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="Rough seconds left while running."))
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text=_("Rough seconds left while running.")))
     def get_eta_seconds(self, job: Job):
         return job.eta_seconds()
 
@@ -72,7 +73,7 @@ class JobSerializer(serializers.ModelSerializer):
         return self._absolute(reverse("api_job-detail", kwargs={"pk": job.pk}))
 
     @extend_schema_field(
-        serializers.URLField(allow_null=True, help_text="Download (same token) once the job has succeeded.")
+        serializers.URLField(allow_null=True, help_text=_("Download (same token) once the job has succeeded."))
     )
     def get_result_url(self, job: Job):
         if job.status != JobStatus.SUCCEEDED or not job.result:

@@ -3,6 +3,7 @@
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -119,7 +120,7 @@ class JobViewSet(
         return Response(JobSerializer(job, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Download the result", parameters=[JobResultQuerySerializer],
-                   responses={**binary_responses("The enhanced image."), **errors(400, 409)})
+                   responses={**binary_responses(gettext_lazy("The enhanced image.")), **errors(400, 409)})
     @action(detail=True, methods=["get"])
     def result(self, request, pk=None):
         job = self.get_object()

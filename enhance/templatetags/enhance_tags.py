@@ -1,7 +1,7 @@
 from django import template
 
 from enhance.choices import panel_types
-from enhance.models import Job
+from enhance.models import MODEL_LABELS, Job
 from enhance.notifications.models import Notification
 
 register = template.Library()
@@ -21,7 +21,13 @@ def photo_enhance_panel(context, photo):
     jobs = list(Job.objects.filter(photo=photo, owner=photo.owner_id).order_by("-queued_at", "-id")[:50])
     types = panel_types()
     waifu2x = next((t["info"] for t in types if t["model"] == "waifu2x" and t["info"]), None)
+    reasons, seen = [], set()
+    for row in types:  # both Restoration types share one model: say why once
+        if not row["available"] and row["model"] not in seen:
+            seen.add(row["model"])
+            reasons.append({**row, "label": MODEL_LABELS.get(row["model"], row["label"])})
     return {
+        "unavailable": reasons,
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "photo": photo,

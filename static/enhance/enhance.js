@@ -29,13 +29,30 @@
   // ---- the panel (photo page) and the My jobs list --------------------------
   function panel() { return document.getElementById("enhance-jobs-panel"); }
 
+  function formChoices(root) {
+    var values = {};
+    root.querySelectorAll("[data-enhance-form] select").forEach(function (el) { values[el.name] = el.value; });
+    return values;
+  }
+
+  function restoreChoices(root, values) {
+    root.querySelectorAll("[data-enhance-form] select").forEach(function (el) {
+      if (values[el.name] !== undefined) el.value = values[el.name];
+    });
+  }
+
   function refreshPanel() {
     // Re-render from the server: one source of truth for the result list and slider.
     return fetch(window.location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("enhance-jobs-panel");
         var current = panel();
-        if (fresh && current) { current.replaceWith(fresh); wire(); }
+        if (fresh && current) {
+          var choices = formChoices(current);  // keep what the person picked
+          current.replaceWith(fresh);
+          restoreChoices(fresh, choices);
+          wire();
+        }
       });
   }
 
@@ -97,10 +114,13 @@
       form.querySelectorAll("[data-options-for]").forEach(function (fs) {
         fs.classList.toggle("d-none", fs.dataset.optionsFor !== key);
       });
-      var slider = document.querySelector("[data-before-after]");
-      if (slider) slider.classList.toggle("show-original", key === "none");
     }
-    type.addEventListener("change", sync);
+    type.addEventListener("change", function () {
+      sync();
+      // Choosing "None" shows the original alone; any other choice brings the comparison back.
+      var slider = document.querySelector("[data-before-after]");
+      if (slider) slider.classList.toggle("show-original", type.value === "none");
+    });
     sync();
     form.addEventListener("submit", function (event) {
       event.preventDefault();

@@ -57,3 +57,8 @@ def test_language_switcher_works_for_visitors(anon_client):
 def test_language_switcher_refuses_outside_redirects(anon_client):
     response = anon_client.post(reverse("switch_language"), {"language": "ko", "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_language_not_chosen_yet_shows_the_current_one(owner_client):
+    html = owner_client.get(reverse("settings"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<option value="ko" selected>' in html

@@ -5,12 +5,14 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from restoreapp import settings as shipped_settings  # the module itself: test overrides never touch it
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-def test_signup_with_email_and_password_logs_in(client):
+def test_signup_with_email_and_password_logs_in(client, settings):
+    settings.PASSWORD_HASHERS = shipped_settings.PASSWORD_HASHERS
     response = client.post(
         reverse("account_signup"), {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD}
     )

@@ -163,3 +163,54 @@ def test_sixteen_bit_greys_keep_their_depth_and_get_a_real_thumbnail(fmt):
     assert stored.getpixel((5, 5)) == 30000  # still 16-bit, not clipped
     thumb_mean = ImageStat.Stat(Image.open(photo.thumbnail.open())).mean[0]
     assert 110 < thumb_mean < 125  # 30000 / 256 ≈ 117, not a white square
+
+
+def test_phone_heic_with_gps_is_stored_as_jpeg_without_location():
+    from tests.albums.hostile_files import jpeg_with_gps
+
+    exif = Image.open(io.BytesIO(jpeg_with_gps())).getexif()
+    assert exif.get_ifd(0x8825)
+    source = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 160, 90)).save(source, format="HEIF", exif=exif.tobytes())
+    photo = ingest_photo(make_user(), upload_file(source.getvalue(), "IMG_1234.HEIC", "image/heic"))
+    stored = Image.open(photo.original.open())
+    assert stored.format == "JPEG"
+    assert not stored.getexif().get_ifd(0x8825)
+    assert photo.exif["camera"] == "TestCam Model 1"
+
+
+def _jpeg_with_app1(payload: bytes) -> bytes:
+    """A JPEG whose APP1 segment is `payload`, exactly as a hostile or buggy camera wrote it."""
+    import struct
+
+    plain = image_bytes("JPEG")
+    return plain[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + plain[2:]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"Exif\x00\x00" + bytes(range(256)) * 4,  # not a TIFF structure at all
+        b"Exif\x00\x00II*\x00\x08\x00\x00\x00\xff\xff" + b"\x00" * 64,  # 65535 entries promised, none there
+        # one entry: Orientation = 99
+        b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x63\x00\x00",
+    ],
+    ids=["garbage", "lying-entry-count", "impossible-orientation"],
+)
+def test_malformed_exif_never_refuses_the_photo_or_leaks_it(payload, _isolated_media):
+    photo = ingest_photo(make_user(), upload_file(_jpeg_with_app1(payload)))
+    stored = Image.open(photo.original.open())
+    assert stored.size == (64, 48)
+    assert not stored.getexif().get_ifd(0x8825)
+    assert 0x0112 not in stored.getexif()
+
+
+def test_odd_exif_value_types_still_give_a_photo():
+    exif = Image.Exif()
+    exif[0x010F] = b"\xff\xfe"
+    sub = exif.get_ifd(0x8769)
+    sub[0x829A] = "fast"  # ExposureTime as text
+    sub[0x9003] = "yesterday"  # DateTimeOriginal that is not a date
+    photo = ingest_photo(make_user(), upload_file(image_bytes("JPEG", exif=exif.tobytes())))
+    assert photo.taken_at is None
+    assert "exposure" not in photo.exif

@@ -178,3 +178,36 @@ def test_logging_in_again_and_again_keeps_only_the_newest_tokens(anon_api, owner
               for _ in range(5)]
     assert get_token_model().objects.filter(user=owner).count() == 3
     assert [_authed(t).get(ME).status_code for t in tokens] == [401, 401, 200, 200, 200]
+
+
+def test_session_upload_from_the_site_needs_csrf_and_keeps_the_byte_cap(owner, settings):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    upload = {"file": factories.upload_file(factories.image_bytes())}
+    assert browser.post("/api/v1/photos/", upload).status_code == 403
+    csrf = _csrf_cookie(browser)
+    upload = {"file": factories.upload_file(factories.image_bytes())}
+    assert browser.post("/api/v1/photos/", upload, HTTP_X_CSRFTOKEN=csrf).status_code == 201
+    settings.UPLOAD_MAX_BYTES = 2_000
+    heavy = {"file": factories.upload_file(factories.image_bytes("PNG", size=(200, 200)) + b"\0" * 5_000)}
+    refused = browser.post("/api/v1/photos/", heavy, HTTP_X_CSRFTOKEN=csrf)
+    assert refused.status_code == 413
+    assert refused.json()["error"]["code"] == "too_large"
+
+
+def test_mandatory_email_verification_is_not_bypassed_by_the_api(anon_api, settings, mailoutbox):
+    from allauth.account.models import EmailAddress
+
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    credentials = {"email": "careful@example.com", "password": factories.PASSWORD}
+    registered = anon_api.post(REGISTER, credentials)
+    assert registered.status_code == 201
+    assert registered.json() == {"token": None, "expiry": None}
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["careful@example.com"]
+
+    refused = anon_api.post(TOKEN, credentials)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "email_unverified"
+
+    EmailAddress.objects.filter(email="careful@example.com").update(verified=True)
+    assert anon_api.post(TOKEN, credentials).status_code == 200

@@ -102,3 +102,17 @@ def test_sidebar_is_off_canvas_on_a_phone(browser, live_server, transactional_db
         phone.screenshot(path=str(artifacts_dir / "phone-sidebar.png"))
     finally:
         context.close()
+
+
+def test_click_to_choose_files_uploads_too(page, live_server, signed_in):
+    page.goto(f"{live_server.url}/")
+    with page.expect_file_chooser() as chooser:
+        page.click("#upload-zone")  # the zone is the file input's label
+    chooser.value.set_files(
+        [{"name": "scan.bmp", "mimeType": "image/bmp", "buffer": image_bytes("BMP", size=(300, 200))}]
+    )
+    page.wait_for_selector("#upload-list .upload-done")
+    page.wait_for_function("document.querySelector('#photo-grid img')?.naturalWidth > 0")
+    assert page.locator("[data-count-all]").inner_text() == "1"
+    photo = Photo.objects.get(owner=signed_in)
+    assert (photo.format, photo.width, photo.height) == ("PNG", 300, 200)

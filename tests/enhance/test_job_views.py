@@ -207,3 +207,12 @@ def test_notifications_count_list_and_read(owner_client, finished_job):
 def test_other_users_never_see_my_notifications(other_client, finished_job):
     assert other_client.get(reverse("enhance:notifications_unread"), {"after": "0"}).json()["count"] == 0
     assert json.dumps(other_client.get(reverse("enhance:notifications_unread")).json()).count("ready") == 0
+
+
+def test_a_result_removed_by_retention_is_404_not_500(owner_client, finished_job):
+    Job.objects.filter(pk=finished_job.pk).update(result="")
+    for url in (reverse("enhance:result_download", args=[finished_job.pk]),
+                reverse("enhance:result_view", args=[finished_job.pk])):
+        assert owner_client.get(url).status_code == 404
+    page = owner_client.get(reverse("photo_detail", args=[finished_job.photo_id])).content.decode()
+    assert "data-before-after" not in page

@@ -37,11 +37,18 @@ def edge_pad(t: torch.Tensor, top: int, bottom: int, left: int, right: int) -> t
     return torch.from_numpy(padded)
 
 
-def prepare_network(model: nn.Module, state: dict[str, torch.Tensor], ctx: RunContext) -> nn.Module:
-    model.load_state_dict({k: v.float() for k, v in state.items()})
-    model.eval().requires_grad_(False)
-    model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
-    return model
+def load_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor]) -> nn.Module:
+    """Build on the meta device (skipping random initialisation, most of RRDBNet's build time)
+    and adopt the loaded tensors; strict, so a missing or extra tensor is an error."""
+    with torch.device("meta"):
+        model = factory()
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    return model.eval().requires_grad_(False)
+
+
+def prepare_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor], ctx: RunContext) -> nn.Module:
+    model = load_network(factory, state)
+    return model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
 
 
 def to_uint8(y: torch.Tensor) -> torch.Tensor:

@@ -52,7 +52,7 @@ class RealSRPipeline:
         def build():
             builtin.ensure_imported("realsr", ctx.weights_dir, [builtin.REALSR_FILE])
             state = store.load_file(ctx.weights_dir, builtin.REALSR_DIR, builtin.REALSR_FILE)
-            return prepare_network(RRDBNet(), state, ctx)
+            return prepare_network(RRDBNet, state, ctx)
 
         return ctx.network("realsr", build)
 

@@ -102,7 +102,7 @@ class Waifu2xPipeline:
             builtin.ensure_imported("waifu2x", ctx.weights_dir, [filename])
             kind = builtin.waifu2x_catalogue()[filename][1]
             state = store.load_file(ctx.weights_dir, builtin.WAIFU2X_DIR, filename)
-            return prepare_network(arch.build(kind), state, ctx)
+            return prepare_network(lambda: arch.build(kind), state, ctx)
 
         return ctx.network(f"waifu2x/{filename}", build)
 

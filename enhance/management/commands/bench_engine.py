@@ -4,6 +4,7 @@ runtime on the same weights and input, and peak memory of RealSR at two image si
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             help="RealSR input sizes for the peak-memory probe ('' to skip); 500x500,1000x1000 = 4 and 16 MP out",
         )
         parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+        parser.add_argument("--save-json", type=Path, help="also write the JSON report to this file")
+        parser.add_argument("--plot", type=Path, help="write a PNG chart (needs matplotlib, a dev dependency)")
 
     def handle(self, *args, **opts):
         import torch
@@ -58,6 +61,10 @@ class Command(BaseCommand):
             "rows": [],
             "memory": [],
         }
+        from enhance.engine.bench import weights_timing
+
+        report["weights"] = weights_timing.measure()
+        log("weights: " + ", ".join(f"{k} {v:.2f}" for k, v in report["weights"].items()))
         for case in cases:
             for size in _sizes(opts["sizes"]) if opts["sizes"] else [runner.DEFAULT_SIZES[case]]:
                 log(f"{case} {size[0]}x{size[1]}")
@@ -79,5 +86,11 @@ class Command(BaseCommand):
             values = [m["job_bytes_excluding_output"] for m in report["memory"]]
             report["memory_ratio"] = max(values) / max(min(values), 1)
             log(f"  memory ratio largest/smallest (output aside): {report['memory_ratio']:.2f}")
+        if opts["save_json"]:
+            opts["save_json"].write_text(json.dumps(report, indent=2))
+        if opts["plot"]:
+            from enhance.engine.bench.plot import plot_report
+
+            log(f"plot: {plot_report(report, opts['plot'])}")
         if opts["json"]:
             self.stdout.write(json.dumps(report, indent=2))
