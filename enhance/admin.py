@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -51,10 +50,6 @@ class JobAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "dashboard_url": reverse("admin:enhance_dashboard")}
         return super().changelist_view(request, extra_context)
-
-    @admin.display(description=_("result"))
-    def result_link(self, obj):
-        return format_html("{}×{}", obj.result_width, obj.result_height) if obj.result else "—"
 
 
 @admin.register(Notification)

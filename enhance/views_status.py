@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
+from albums.models import Album
 from enhance.models import Job, JobStatus
 from enhance.status import job_payload
 
@@ -38,5 +39,6 @@ def my_jobs(request):
     else:
         status = ""
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
-    context = {"page": page, "jobs": page.object_list, "status": status, "statuses": JobStatus.choices}
+    context = {"page": page, "jobs": page.object_list, "status": status, "statuses": JobStatus.choices,
+               "albums": Album.objects.filter(owner=request.user).order_by("name")}
     return render(request, "enhance/my_jobs.html", context)

@@ -19,8 +19,9 @@ from rest_framework.views import set_rollback
 class ApiError(exceptions.APIException):
     """A refusal with its own status and code, e.g. an upload refused by ingest_photo (413/415)."""
 
-    def __init__(self, message: str, *, status_code: int = 400, code: str = "invalid"):
+    def __init__(self, message: str, *, status_code: int = 400, code: str = "invalid", upgrade_url: str = ""):
         self.status_code = status_code
+        self.upgrade_url = upgrade_url
         super().__init__(detail=message, code=code)
 
 
@@ -40,10 +41,12 @@ _CODES_BY_STATUS = {
 }
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(code: str, message: str, fields: dict | None = None, upgrade_url: str = "") -> dict:
     error = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    if upgrade_url:
+        error["upgrade_url"] = upgrade_url
     return {"error": error}
 
 
@@ -111,7 +114,7 @@ def exception_handler(exc, context):
         detail = exc.detail
         code = _first_code(detail) or _CODES_BY_STATUS.get(exc.status_code, "error")
         message = " ".join(_flatten_messages(detail))
-        body = error_body(code, message)
+        body = error_body(code, message, upgrade_url=getattr(exc, "upgrade_url", ""))
 
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)

@@ -32,6 +32,9 @@ class ErrorDetailSerializer(serializers.Serializer):
         required=False,
         help_text=_("For validation errors: messages per request field."),
     )
+    upgrade_url = serializers.CharField(
+        required=False, help_text=_("For 402: where the user can upgrade their plan.")
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

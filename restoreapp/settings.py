@@ -172,6 +172,7 @@ if STORAGE == "s3":
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
             "default_acl": "private",
+            "signature_version": "s3v4",
             "querystring_auth": True,
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300),
             "file_overwrite": False,

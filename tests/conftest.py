@@ -2,6 +2,8 @@ import pytest
 
 from tests import factories
 
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 def _serial_live_server_on_in_memory_sqlite():
     """On SQLite the test database lives in memory and the live server shares the test's one

@@ -102,7 +102,8 @@ class JobViewSet(
             job = submit(request.user, data["photo"], data["model"], data["options"])
         except SubmitRefused as refusal:
             raise ApiError(refusal.message, status_code=refusal.status,
-                           code=_REFUSAL_CODES.get(refusal.status, "refused")) from None
+                           code=_REFUSAL_CODES.get(refusal.status, "refused"),
+                           upgrade_url=refusal.upgrade_url) from None
         location = request.build_absolute_uri(reverse("api_job-detail", kwargs={"pk": job.pk}))
         body = JobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})

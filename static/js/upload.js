@@ -156,7 +156,15 @@
   });
   zone.addEventListener("drop", function (event) {
     event.preventDefault();
+    event.stopPropagation();
     zone.classList.remove("dragging");
+    if (event.dataTransfer && event.dataTransfer.files.length) accept(Array.from(event.dataTransfer.files));
+  });
+  // A file dropped just beside the zone would make the browser leave the page to show it:
+  // anywhere on this page counts as the zone.
+  window.addEventListener("dragover", function (event) { event.preventDefault(); });
+  window.addEventListener("drop", function (event) {
+    event.preventDefault();
     if (event.dataTransfer && event.dataTransfer.files.length) accept(Array.from(event.dataTransfer.files));
   });
   form.addEventListener("submit", function (event) { event.preventDefault(); });

@@ -124,3 +124,20 @@ def test_admin_thumbnail_needs_staff(owner_client, other_user, photo):
     other_user.save()
     owner_client.force_login(other_user)
     assert owner_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["album_detail", "photo_detail", "photo_original"])
+def test_id_beyond_any_integer_column_is_404(owner_client, name):
+    assert owner_client.get(reverse(name, args=[10**30])).status_code == 404
+
+
+def test_upload_to_an_album_id_beyond_any_integer_column_is_404(owner_client):
+    response = owner_client.post(reverse("photo_upload"), {"file": upload_file(image_bytes()), "album": "9" * 30})
+    assert response.status_code == 404
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("prefix", ["/media/", "/private-media-is-not-served/", "/static/"])
+def test_no_public_url_serves_a_stored_file(owner_client, photo, prefix):
+    for name in (photo.original.name, photo.thumbnail.name):
+        assert owner_client.get(prefix + name).status_code == 404

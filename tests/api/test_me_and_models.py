@@ -67,3 +67,4 @@ def test_the_monthly_quota_is_402(owner_api, owner, photo):
     response = owner_api.post("/api/v1/jobs/", {"photo": photo.pk, "model": "waifu2x"}, format="json")
     assert response.status_code == 402
     assert "used all 30 jobs" in response.json()["error"]["message"]
+    assert response.json()["error"]["upgrade_url"] == "/billing/pricing/"

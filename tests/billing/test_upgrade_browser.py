@@ -8,14 +8,14 @@ import stripe
 
 from tests.billing.conftest import WEBHOOK_URL, load_event, set_period_end, sign
 from tests.billing.test_checkout_portal import RecordingHTTPClient
-from tests.browser.conftest import artifacts_dir, browser, login, page  # noqa: F401  (fixtures)
+from tests.browser.fixtures import login
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def test_free_user_upgrades_to_pro_and_sees_it_on_the_billing_page(
-    page, live_server, transactional_db, settings, monkeypatch, webhook_secret, artifacts_dir  # noqa: F811
+    page, live_server, transactional_db, settings, monkeypatch, webhook_secret, artifacts_dir
 ):
     settings.STRIPE_SECRET_KEY = "sk_test_browser"
     settings.SITE_URL = live_server.url

@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import login
+from tests.browser.fixtures import login
 from tests.enhance.stack import Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from albums.models import Album, Photo
-from tests.browser.conftest import signup
+from tests.browser.fixtures import signup
 from tests.factories import image_bytes
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -85,7 +85,7 @@ def test_sign_up_add_album_drop_two_photos_and_open_one(page, live_server, trans
 
 
 def test_sidebar_is_off_canvas_on_a_phone(browser, live_server, transactional_db, artifacts_dir):
-    from tests.browser.conftest import login
+    from tests.browser.fixtures import login
     from tests.factories import make_album, make_user
 
     user = make_user("phone@example.com")
@@ -116,3 +116,9 @@ def test_click_to_choose_files_uploads_too(page, live_server, signed_in):
     assert page.locator("[data-count-all]").inner_text() == "1"
     photo = Photo.objects.get(owner=signed_in)
     assert (photo.format, photo.width, photo.height) == ("PNG", 300, 200)
+
+    # A file dropped beside the zone is uploaded too, instead of the browser leaving the page to show it.
+    drop_files(page, "#library-title", [("beside.webp", "image/webp", image_bytes("WEBP"))])
+    page.wait_for_function("document.querySelectorAll('#upload-list .upload-done').length === 2")
+    assert page.url == f"{live_server.url}/"
+    assert page.locator("[data-count-all]").inner_text() == "2"

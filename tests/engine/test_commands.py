@@ -126,3 +126,36 @@ def test_import_weights_errors(fresh_weights, tmp_path):
 def test_weights_table_before_import(fresh_weights):
     table = run("weights")
     assert "realsr   on use" in table
+
+
+def test_bench_engine_json(engine):
+    import json
+
+    out = run(
+        "bench_engine",
+        "--models",
+        "waifu2x-photo",
+        "--sizes",
+        "24x16",
+        "--precisions",
+        "fp32,bf16",
+        "--repeats",
+        "1",
+        "--memory-sizes",
+        "",
+        "--json",
+    )
+    report = json.loads(out)
+    rows = report["rows"]
+    assert [r["precision"] for r in rows] == ["fp32", "bf16"]
+    assert all(r["seconds"] > 0 and r["ncnn_seconds"] > 0 for r in rows)
+    assert rows[0]["psnr_vs_ncnn_fp32"] >= 60 and rows[1]["psnr_vs_fp32"] >= 45
+    assert report["weights"]["import_realsr_s"] > 0
+
+
+def test_memory_probe_runs_in_a_subprocess(engine):
+    from enhance.engine.bench import memory
+
+    result = memory.measure(str(engine), "waifu2x", 20, 12, "fp32")
+    assert result["output"] == [40, 24]
+    assert result["peak_bytes"] >= result["baseline_bytes"] > 0

@@ -180,7 +180,9 @@ class Stack:
                     os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
             try:
-                process.wait(timeout=20)
+                # A graceful qcluster stop can take long (it waits for its pusher's poll and
+                # workers); the tests need no grace, and a hard kill is what crashes look like.
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)

@@ -216,3 +216,11 @@ def test_a_result_removed_by_retention_is_404_not_500(owner_client, finished_job
         assert owner_client.get(url).status_code == 404
     page = owner_client.get(reverse("photo_detail", args=[finished_job.photo_id])).content.decode()
     assert "data-before-after" not in page
+
+
+def test_my_jobs_offers_a_whole_album_batch(owner_client, owner, album, photo):
+    page = owner_client.get(reverse("enhance:my_jobs")).content.decode()
+    assert 'data-batch' in page and f'value="{album.pk}"' in page
+    response = owner_client.post(reverse("enhance:submit_batch"), {"album": album.pk, "type": "2dsr"})
+    assert response.status_code == 302 and response["Location"] == reverse("enhance:my_jobs")
+    assert Job.objects.filter(owner=owner, photo=photo, model="waifu2x").count() == 1

@@ -44,7 +44,12 @@ def _peak_bytes() -> int:
 
 def measure(weights_dir: str, model: str, width: int, height: int, precision: str, timeout: float = 3600) -> dict:
     cmd = [sys.executable, "-m", "enhance.engine.bench.memory", weights_dir, model, str(width), str(height), precision]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=PROJECT_ROOT)
+    import os
+
+    import torch
+
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}  # same threads as the parent
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=PROJECT_ROOT, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"memory probe failed: {done.stderr.strip()[-500:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -120,8 +120,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=["quality", "scratches"])
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     args = parser.parse_args(argv)
-    for row in bench_bopb(tuple(args.sizes), tuple(args.modes), args.precision):
-        print(json.dumps(row))
+    for mode in args.modes:
+        for size in args.sizes:  # one row at a time: the large sizes take many minutes on a CPU
+            for row in bench_bopb((size,), (mode,), args.precision):
+                print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-ncnn", action="store_true")
         parser.add_argument(
             "--memory-sizes",
-            default="192x192,384x384",
-            help="RealSR input sizes for the peak-memory probe ('' to skip); 500x500,1000x1000 = 4 and 16 MP out",
+            default="288x288,576x576",
+            help=(
+                "RealSR input sizes for the peak-memory probe ('' to skip). Both should exceed two 128 px "
+                "tiles so each has an interior tile; 500x500,1000x1000 = 4 and 16 MP out"
+            ),
         )
         parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
         parser.add_argument("--save-json", type=Path, help="also write the JSON report to this file")

@@ -54,11 +54,15 @@ class Command(BaseCommand):
         parser.add_argument("--device", default=None, help="cpu or cuda (default: RESTORE_DEVICE)")
 
     def handle(self, *args, **opts):
-        from enhance.engine import EngineError, run_enhancement
+        from enhance.engine import EngineError, run_enhancement, validate_options
 
         options = {
             name: opts[name] for name in ("style", "scale", "noise", "scratches", "hr") if opts[name] is not None
         }
+        try:
+            validate_options(opts["model"], options)  # before the progress bar appears
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         out_path: Path = opts["output"]
         if not out_path.parent.is_dir():
             raise CommandError(f"output folder {out_path.parent} does not exist")

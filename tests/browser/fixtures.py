@@ -1,5 +1,9 @@
 """Playwright fixtures shared by every browser test: Debian's chromium, a fresh page, sign-up and login helpers.
 
+Registered once for the whole suite by tests/conftest.py (pytest_plugins): Playwright's sync API
+allows one running instance per thread, so a second session-scoped `browser` (a test module
+importing these fixtures itself) would fail with "Sync API inside the asyncio loop".
+
 Use with pytest-django's `live_server` (which needs the `transactional_db` fixture):
 
     @pytest.mark.slow
