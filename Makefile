@@ -28,6 +28,7 @@ lint: install
 
 bench: install
 	$(BIN)/python manage.py bench_engine
+	$(BIN)/python manage.py bench_jobs
 
 worker: install
 	$(BIN)/python manage.py qcluster

@@ -157,6 +157,9 @@ USE_TZ = True
 # --- static and media -----------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# whitenoise warns at start-up when the collectstatic target is missing; in development
+# it serves from the finders instead, so an empty folder is all it needs.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Media is never served from a public URL: every file goes through a view that
