@@ -10,6 +10,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -34,7 +35,9 @@ def _load_original(job: Job) -> Image.Image:
 def run_claimed_job(job: Job, worker: str) -> str:
     """Returns the final status this worker recorded ("lost" if the job is no longer ours)."""
     started = time.monotonic()
-    with JobReporter(job.pk, worker) as reporter:
+    # Stages and errors are stored as text the owner reads later: write them in their language.
+    language = job.owner.language or settings.LANGUAGE_CODE
+    with translation.override(language), JobReporter(job.pk, worker) as reporter:
         try:
             policy.recheck_at_claim(job.owner, job.model, width=job.photo.width, height=job.photo.height)
         except policy.PolicyRefusal as refusal:

@@ -112,6 +112,13 @@ def test_import_weights_realsr_checkpoint(fresh_weights, engine_weights_dir, tmp
     assert store.read_manifest(fresh_weights, "realsr")["source"] == "PyTorch checkpoint RRDB_ESRGAN_x4.pth"
 
 
+def test_import_weights_from_ncnn_folders(fresh_weights):
+    out = run("import_weights", "waifu2x", str(builtin.package_models_dir("waifu2x")))
+    out += run("import_weights", "realsr", str(builtin.package_models_dir("realsr")))
+    assert "waifu2x: imported" in out and "realsr: imported" in out
+    assert store.verify(fresh_weights, "waifu2x") == [] and store.verify(fresh_weights, "realsr") == []
+
+
 def test_import_weights_errors(fresh_weights, tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         run("import_weights", "realsr", str(tmp_path / "absent.pth"))

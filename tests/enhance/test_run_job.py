@@ -73,6 +73,14 @@ def test_engine_errors_end_failed_with_a_sentence_and_no_file(engine_double, que
     assert Notification.objects.filter(job=job).count() == 1
 
 
+def test_the_error_is_written_in_the_owners_language(engine_double, queued_job):
+    queued_job.owner.language = "ko"
+    queued_job.owner.save()
+    engine_double.fail_with = MemoryError()
+    tasks.run_next_job()
+    assert "서버 메모리가 부족했습니다" in Job.objects.get(pk=queued_job.pk).error
+
+
 def test_policy_recheck_at_claim_fails_the_job(engine_double, queued_job, monkeypatch):
     def lapsed(user, model_id, *, width, height):
         raise policy.PolicyRefusal("Your Pro plan ended; RealSR needs Pro.")

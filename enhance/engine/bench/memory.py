@@ -80,6 +80,9 @@ def _child(weights_dir: str, model: str, width: int, height: int, precision: str
         "baseline_bytes": baseline,
         "peak_bytes": peak,
         "output_bytes": out.width * out.height * (3 + 4),
+        "job_bytes": peak - baseline,
+        # Approximate: at large sizes the peak comes at the end, when the output buffers exist and
+        # the tile activations are already freed, so this undercounts there.
         "job_bytes_excluding_output": peak - baseline - out.width * out.height * (3 + 4),
     }
 

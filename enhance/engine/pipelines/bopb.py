@@ -121,7 +121,7 @@ class BopbPipeline:
         latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
         ctx.check_cancel()
         ctx.report(0.2, "bopb: restoring")
-        latent = mapping(latent)
+        latent = mapping(latent, self._progress_hook(ctx, 0.2, 0.7, "bopb: restoring"))
         ctx.check_cancel()
         ctx.report(0.7, "bopb: decoding")
         restored = decoder.decode(latent)
@@ -157,24 +157,30 @@ class BopbPipeline:
         ctx.check_cancel()
         ctx.report(0.2, "bopb: repairing scratches")
 
-        last_call = [time.monotonic()]
-
-        def on_chunk(done: int, total: int) -> None:
-            # the attention calls back hundreds of times on a large photo; the job's progress and
-            # cancel hooks may touch the database, so pass on at most about one call a second
-            now = time.monotonic()
-            if now - last_call[0] < 1.0 and done < total:
-                return
-            last_call[0] = now
-            ctx.check_cancel()
-            ctx.report(0.2 + 0.6 * done / max(total, 1), "bopb: repairing scratches")
-
+        on_chunk = self._progress_hook(ctx, 0.2, 0.8, "bopb: repairing scratches")
         latent = mapping(latent, mask.to(ctx.device), on_chunk)
         ctx.check_cancel()
         ctx.report(0.85, "bopb: decoding")
         restored = decoder.decode(latent)
         del latent
         return stages.stretch_to_uint8(restored[:, :, :height, :width]).cpu()
+
+    @staticmethod
+    def _progress_hook(ctx: RunContext, start: float, end: float, stage: str):
+        """(done, total) callback for long network passes: cancellation point and progress, passed on
+        at most about once a second (a large photo calls back hundreds of times; the job's hooks may
+        touch the database) and always at the end."""
+        last_call = [time.monotonic()]
+
+        def hook(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last_call[0] < 1.0 and done < total:
+                return
+            last_call[0] = now
+            ctx.check_cancel()
+            ctx.report(start + (end - start) * done / max(total, 1), stage)
+
+        return hook
 
     @staticmethod
     def _pads(height: int, width: int, multiple: int) -> tuple[int, int]:

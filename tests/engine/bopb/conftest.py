@@ -3,6 +3,8 @@ fixed seed, as a folder and as a zip, and one weights folder imported through th
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from django.core.management import call_command
 
@@ -17,12 +19,17 @@ def official_states():
 
 @pytest.fixture(scope="session")
 def official_folder(tmp_path_factory, official_states):
-    return write_official_folder(tmp_path_factory.mktemp("bopb-official"), official_states)
+    # about 750 MB of checkpoints: removed at the end rather than left in pytest's kept temp dirs
+    folder = write_official_folder(tmp_path_factory.mktemp("bopb-official"), official_states)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def official_zip(tmp_path_factory, official_folder):
-    return zip_folder(official_folder, tmp_path_factory.mktemp("bopb-zip") / "global_checkpoints.zip")
+    archive = zip_folder(official_folder, tmp_path_factory.mktemp("bopb-zip") / "global_checkpoints.zip")
+    yield archive
+    archive.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -50,7 +57,8 @@ def bopb_weights_dir(tmp_path_factory, official_zip):
     finally:
         config._config.clear()
         config._config.update(saved)
-    return folder
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -30,6 +32,7 @@ def test_download_is_verified_and_imported(official_zip, tmp_path, use_weights_d
     assert "bopb: imported" in capsys.readouterr().out
     assert PIPELINE.weights_status(weights) == (True, "")
     assert sorted(p.name for p in weights.iterdir()) == [MODEL_DIR]
+    shutil.rmtree(weights)  # 750 MB; not worth keeping in pytest's temp dirs
 
 
 def test_download_that_is_not_the_release_is_refused(tmp_path, use_weights_dir):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import shutil
 import zipfile
 
 import pytest
@@ -56,6 +57,7 @@ def test_folder_import_via_command(official_folder, tmp_path, use_weights_dir, c
     assert "bopb: imported" in capsys.readouterr().out
     assert PIPELINE.weights_status(weights) == (True, "")
     assert store.verify(weights, MODEL_DIR) == []
+    shutil.rmtree(weights)  # 750 MB; not worth keeping in pytest's temp dirs
 
 
 def _variant(official_folder, root, *, drop=(), replace=None, extra=None):

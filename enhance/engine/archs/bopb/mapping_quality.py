@@ -3,6 +3,8 @@ latent into the clean-photo latent. Test settings: 64 -> 512 channels, 6 residua
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -18,5 +20,11 @@ class QualityMapping(nn.Module):
             *channel_ladder_up(latent_channels, max_channels),
         )
 
-    def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.model(latent)
+    def forward(self, latent: torch.Tensor, on_step: Callable[[int, int], None] | None = None) -> torch.Tensor:
+        """on_step(done, total) after every layer: a progress and cancellation point on large photos."""
+        if on_step is None:
+            return self.model(latent)
+        for done, layer in enumerate(self.model, start=1):
+            latent = layer(latent)
+            on_step(done, len(self.model))
+        return latent
