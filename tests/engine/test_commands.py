@@ -150,6 +150,8 @@ def test_bench_engine_json(engine):
         "1",
         "--memory-sizes",
         "",
+        "--bopb-sizes",
+        "0.01",
         "--json",
     )
     report = json.loads(out)
@@ -158,6 +160,8 @@ def test_bench_engine_json(engine):
     assert all(r["seconds"] > 0 and r["ncnn_seconds"] > 0 for r in rows)
     assert rows[0]["psnr_vs_ncnn_fp32"] >= 60 and rows[1]["psnr_vs_fp32"] >= 45
     assert report["weights"]["import_realsr_s"] > 0
+    [bopb] = report["bopb"]
+    assert bopb["mode"] == "quality" and bopb["seconds"] > 0 and bopb["peak_rss_mb"] > 0
 
 
 def test_memory_probe_runs_in_a_subprocess(engine):

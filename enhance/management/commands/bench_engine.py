@@ -35,6 +35,17 @@ class Command(BaseCommand):
                 "tiles so each has an interior tile; 500x500,1000x1000 = 4 and 16 MP out"
             ),
         )
+        parser.add_argument(
+            "--bopb-sizes",
+            default="0.5,1,2",
+            help="BOPB input sizes in megapixels, each in its own subprocess ('' to skip)",
+        )
+        parser.add_argument(
+            "--bopb-modes",
+            default="quality",
+            help="BOPB modes: quality,scratches,hr (a 2 MP scratch run takes 10-40 minutes on 2 CPU cores)",
+        )
+        parser.add_argument("--bopb-precision", default="bf16", choices=["fp32", "bf16"])
         parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
         parser.add_argument("--save-json", type=Path, help="also write the JSON report to this file")
         parser.add_argument("--plot", type=Path, help="write a PNG chart (needs matplotlib, a dev dependency)")
@@ -90,6 +101,7 @@ class Command(BaseCommand):
             values = [m["job_bytes"] for m in report["memory"]]
             report["memory_ratio"] = max(values) / max(min(values), 1)
             log(f"  job memory, largest/smallest image (output buffers included): {report['memory_ratio']:.2f}")
+        report["bopb"] = self._bench_bopb(opts, weights_dir, log)
         if opts["save_json"]:
             opts["save_json"].write_text(json.dumps(report, indent=2))
         if opts["plot"]:
@@ -98,3 +110,23 @@ class Command(BaseCommand):
             log(f"plot: {plot_report(report, opts['plot'])}")
         if opts["json"]:
             self.stdout.write(json.dumps(report, indent=2))
+
+    def _bench_bopb(self, opts, weights_dir, log) -> list[dict]:
+        from enhance.engine.pipelines.bopb_bench import MODES, bench_bopb
+
+        sizes = [float(v) for v in opts["bopb_sizes"].split(",") if v.strip()]
+        modes = [m for m in opts["bopb_modes"].split(",") if m]
+        unknown = [m for m in modes if m not in MODES]
+        if unknown:
+            raise CommandError(f"unknown BOPB mode(s) {unknown}; choose from {', '.join(sorted(MODES))}")
+        rows = []
+        for mode in modes:
+            for size in sizes:  # one at a time so the log shows progress on long runs
+                row = bench_bopb((size,), (mode,), opts["bopb_precision"], weights_dir)[0]
+                rows.append(row)
+                if "error" in row:
+                    log(f"bopb {mode} {size} MP: failed: {row['error']}")
+                else:
+                    log(f"bopb {mode} {size} MP ({opts['bopb_precision']}): {row.get('seconds', 0):.1f} s, "
+                        f"peak {row.get('peak_rss_mb', 0):.0f} MiB")
+        return rows
