@@ -58,7 +58,8 @@ def test_submit_refused_by_the_plan_is_402_with_the_reason(owner_api, photo, mon
     response = owner_api.post(JOBS, {"photo": photo.pk, "model": "realsr"}, format="json")
     assert response.status_code == 402
     assert response.json()["error"] == {"code": "payment_required",
-                                        "message": "Your plan does not include this model."}
+                                        "message": "Your plan does not include this model.",
+                                        "upgrade_url": "/billing/pricing/"}
     assert Job.objects.count() == 0
 
 
