@@ -32,9 +32,23 @@ class ResidualDenseBlock(nn.Module):
         buf[:, : self.nf] = x
         end = self.nf
         for conv in (self.conv1, self.conv2, self.conv3, self.conv4):
-            buf[:, end : end + self.gc] = F.leaky_relu(conv(buf[:, :end]), 0.2, inplace=True)
+            conv_lrelu_into(conv, buf[:, :end], buf[:, end : end + self.gc])
             end += self.gc
         return torch.add(x, self.conv5(buf).to(x.dtype), alpha=0.2)
+
+
+def conv_lrelu_into(conv: nn.Module, src: torch.Tensor, dst: torch.Tensor, slope: float = 0.2) -> None:
+    # A conv that can write into a slice (the Winograd kernel) fills the dense buffer in place.
+    if hasattr(conv, "forward_into"):
+        conv.forward_into(src, dst, slope)
+    else:
+        dst.copy_(F.leaky_relu(conv(src), slope, inplace=True))
+
+
+def conv_lrelu(conv: nn.Module, x: torch.Tensor, slope: float = 0.2) -> torch.Tensor:
+    if hasattr(conv, "forward_into"):
+        return conv(x, slope)
+    return F.leaky_relu(conv(x), slope, inplace=True)
 
 
 def _format_of(x: torch.Tensor) -> torch.memory_format:
@@ -72,6 +86,6 @@ class RRDBNet(nn.Module):
         fea = self.conv_first(x.to(compute)).float()
         trunk = self.RRDB_trunk(fea)
         fea = (fea + self.trunk_conv(trunk.to(compute)).float()).to(compute)
-        fea = F.leaky_relu(self.upconv1(F.interpolate(fea, scale_factor=2, mode="nearest")), 0.2, inplace=True)
-        fea = F.leaky_relu(self.upconv2(F.interpolate(fea, scale_factor=2, mode="nearest")), 0.2, inplace=True)
-        return self.conv_last(F.leaky_relu(self.HRconv(fea), 0.2, inplace=True))
+        fea = conv_lrelu(self.upconv1, F.interpolate(fea, scale_factor=2, mode="nearest"))
+        fea = conv_lrelu(self.upconv2, F.interpolate(fea, scale_factor=2, mode="nearest"))
+        return self.conv_last(conv_lrelu(self.HRconv, fea))

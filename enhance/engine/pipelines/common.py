@@ -11,6 +11,7 @@ from PIL import Image
 from torch import nn
 
 from enhance.engine.context import RunContext
+from enhance.engine.kernels.winograd import accelerate
 
 
 def image_to_tensor(img: Image.Image) -> torch.Tensor:
@@ -48,7 +49,10 @@ def load_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor
 
 def prepare_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor], ctx: RunContext) -> nn.Module:
     model = load_network(factory, state)
-    return model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
+    model = model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
+    if ctx.device.type == "cpu" and ctx.dtype == torch.bfloat16:
+        accelerate(model)
+    return model
 
 
 def to_uint8(y: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,94 @@
+"""Compile the engine's C kernels on first use and load them with ctypes.
+
+The shared library is cached per source hash and compiler flags under the kernel cache
+folder (env RESTORE_KERNEL_CACHE, default ~/.cache/restore/kernels), written under a
+temporary name and renamed, so concurrent workers never load a half-written file. Any
+failure (no C compiler, a CPU without AVX-512 BF16, RESTORE_FAST_CONV=0) returns None and
+the engine keeps using PyTorch's own convolutions."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from enhance.engine.device import cpu_has_native_bf16
+
+log = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("winograd_f23.c")
+FLAGS = (
+    "-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp",
+    "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mfma",
+)  # fmt: skip
+
+
+class WinoArgs(ctypes.Structure):
+    """Mirror of wino_args in winograd_f23.c (same order and types)."""
+
+    _fields_ = [
+        ("x", ctypes.c_void_p), ("x_sn", ctypes.c_long), ("x_sh", ctypes.c_long), ("x_sw", ctypes.c_long),
+        ("n", ctypes.c_int), ("h", ctypes.c_int), ("w", ctypes.c_int), ("cin", ctypes.c_int),
+        ("y", ctypes.c_void_p), ("y_sn", ctypes.c_long), ("y_sh", ctypes.c_long), ("y_sw", ctypes.c_long),
+        ("ho", ctypes.c_int), ("wo", ctypes.c_int), ("cout", ctypes.c_int), ("pad", ctypes.c_int),
+        ("u", ctypes.c_void_p), ("bias", ctypes.c_void_p), ("slope", ctypes.c_float),
+        ("block_tiles", ctypes.c_int),
+    ]  # fmt: skip
+
+
+def fast_conv_enabled() -> bool:
+    return os.environ.get("RESTORE_FAST_CONV", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("RESTORE_KERNEL_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "restore" / "kernels"
+
+
+def library_name(compiler: str) -> str:
+    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join((compiler, *FLAGS)).encode()).hexdigest()[:16]
+    return f"winograd_f23-{digest}.so"
+
+
+def compile_library(compiler: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=target.parent)
+    os.close(fd)
+    try:
+        subprocess.run([compiler, *FLAGS, "-o", tmp, str(SOURCE)], check=True, capture_output=True, text=True, timeout=120)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@functools.cache
+def winograd_library() -> ctypes.CDLL | None:
+    """The loaded Winograd kernel, or None when this machine cannot use it (logged once)."""
+    if not fast_conv_enabled():
+        return None
+    if not cpu_has_native_bf16():
+        log.info("fast bf16 convolution off: this CPU has no AVX-512 BF16")
+        return None
+    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if compiler is None:
+        log.warning("fast bf16 convolution off: no C compiler found (set CC)")
+        return None
+    target = cache_dir() / library_name(compiler)
+    try:
+        if not target.exists():
+            compile_library(compiler, target)
+        lib = ctypes.CDLL(str(target))
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", "") or exc
+        log.warning("fast bf16 convolution off: building %s failed: %s", SOURCE.name, detail)
+        return None
+    lib.wino_f23.argtypes = [ctypes.POINTER(WinoArgs), ctypes.c_int]
+    lib.wino_f23.restype = ctypes.c_int
+    return lib

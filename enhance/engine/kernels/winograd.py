@@ -1,0 +1,140 @@
+"""Winograd F(2x2, 3x3) convolution module for bf16 on CPUs with AVX-512 BF16, and the pass
+that swaps it into a network. See winograd_f23.c for why and how.
+
+The module keeps the original Conv2d and falls back to it for any input the kernel does
+not take (not bf16, not on the CPU, channels not innermost), so swapping is always safe."""
+
+from __future__ import annotations
+
+import ctypes
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from enhance.engine.kernels.build import WinoArgs, winograd_library
+
+# G of F(2x2, 3x3): U = G g G^T turns a 3x3 kernel into its 4x4 Winograd form.
+_G = torch.tensor([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]], dtype=torch.float64)
+# Scratch per thread: the transformed input of one block of tiles stays within about 200 KB (L2).
+_SCRATCH_BYTES = 200_000
+_BLOCK_MULTIPLE = 24
+
+
+def pack_weights(weight: torch.Tensor) -> torch.Tensor:
+    """(cout, cin, 3, 3) -> bf16 [16][cin/2][cout][2], the layout the kernel's vdpbf16ps reads."""
+    cout, cin = weight.shape[:2]
+    u = torch.einsum("ai,ocij,bj->aboc", _G, weight.detach().double().cpu(), _G).reshape(16, cout, cin)
+    u = u.permute(0, 2, 1).reshape(16, cin // 2, 2, cout).permute(0, 1, 3, 2)
+    return u.float().to(torch.bfloat16).contiguous()
+
+
+def block_tiles(cin: int) -> int:
+    fit = _SCRATCH_BYTES // (16 * 2 * cin)
+    return max(_BLOCK_MULTIPLE, min(96, fit // _BLOCK_MULTIPLE * _BLOCK_MULTIPLE))
+
+
+def supports(conv: nn.Module) -> bool:
+    return (
+        type(conv) is nn.Conv2d
+        and conv.kernel_size == (3, 3)
+        and conv.stride == (1, 1)
+        and conv.dilation == (1, 1)
+        and conv.groups == 1
+        and conv.padding in ((0, 0), (1, 1))
+        and conv.padding_mode == "zeros"
+        and conv.in_channels % 16 == 0
+        and (conv.out_channels % 64 == 0 or conv.out_channels in (16, 32))
+        and conv.weight.dtype == torch.bfloat16
+        and conv.weight.device.type == "cpu"
+    )
+
+
+def _channels_innermost(t: torch.Tensor) -> bool:
+    return t.dim() == 4 and t.stride(1) == 1
+
+
+class WinogradConv3x3(nn.Module):
+    """A 3x3 stride-1 Conv2d, optionally followed by LeakyReLU(slope), on the Winograd kernel."""
+
+    def __init__(self, conv: nn.Conv2d, slope: float = 1.0):
+        super().__init__()
+        self.conv = conv
+        self.slope = float(slope)
+        self.pad = conv.padding[0]
+        self.register_buffer("packed", pack_weights(conv.weight), persistent=False)
+        bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels)
+        self.register_buffer("bias32", bias.detach().float().contiguous(), persistent=False)
+        self.block_tiles = block_tiles(conv.in_channels)
+
+    @property
+    def weight(self) -> torch.Tensor:
+        return self.conv.weight
+
+    def output_shape(self, x: torch.Tensor) -> tuple[int, int, int, int]:
+        n, _, h, w = x.shape
+        return n, self.conv.out_channels, h + 2 * self.pad - 2, w + 2 * self.pad - 2
+
+    def can_run(self, x: torch.Tensor) -> bool:
+        return (
+            x.dtype == torch.bfloat16
+            and x.device.type == "cpu"
+            and _channels_innermost(x)
+            and x.shape[1] == self.conv.in_channels
+            and min(self.output_shape(x)[2:]) > 0
+        )
+
+    def forward(self, x: torch.Tensor, slope: float | None = None) -> torch.Tensor:
+        if not self.can_run(x):
+            return self._reference(x, slope)
+        out = torch.empty(self.output_shape(x), dtype=x.dtype, memory_format=torch.channels_last)
+        self._launch(x, out, slope)
+        return out
+
+    def forward_into(self, x: torch.Tensor, out: torch.Tensor, slope: float | None = None) -> None:
+        """Write the result into `out` (for example a channel slice of a wider buffer)."""
+        if self.can_run(x) and _channels_innermost(out) and out.dtype == torch.bfloat16:
+            self._launch(x, out, slope)
+        else:
+            out.copy_(self._reference(x, slope))
+
+    def _reference(self, x: torch.Tensor, slope: float | None) -> torch.Tensor:
+        y = self.conv(x)
+        slope = self.slope if slope is None else slope
+        return y if slope == 1.0 else F.leaky_relu(y, slope, inplace=True)
+
+    def _launch(self, x: torch.Tensor, out: torch.Tensor, slope: float | None) -> None:
+        n, cout, ho, wo = self.output_shape(x)
+        if tuple(out.shape) != (n, cout, ho, wo):
+            raise ValueError(f"output buffer is {tuple(out.shape)}, expected {(n, cout, ho, wo)}")
+        args = WinoArgs(
+            x.data_ptr(), x.stride(0), x.stride(2), x.stride(3), n, x.shape[2], x.shape[3], x.shape[1],
+            out.data_ptr(), out.stride(0), out.stride(2), out.stride(3), ho, wo, cout, self.pad,
+            self.packed.data_ptr(), self.bias32.data_ptr(), self.slope if slope is None else slope,
+            self.block_tiles,
+        )  # fmt: skip
+        if winograd_library().wino_f23(ctypes.byref(args), torch.get_num_threads()) != 0:
+            raise MemoryError("out of memory in the Winograd convolution")
+
+
+def accelerate(model: nn.Module) -> int:
+    """Swap every supported 3x3 conv (with a following LeakyReLU fused where a Sequential pairs
+    them) for WinogradConv3x3, in place. Returns how many were swapped; 0 when the kernel is
+    unavailable on this machine."""
+    if winograd_library() is None:
+        return 0
+    return _swap(model)
+
+
+def _swap(module: nn.Module) -> int:
+    swapped = 0
+    for name, child in module.named_children():
+        if isinstance(child, nn.Sequential) and len(child) == 2 and supports(child[0]) and type(child[1]) is nn.LeakyReLU:
+            setattr(module, name, WinogradConv3x3(child[0], child[1].negative_slope))
+            swapped += 1
+        elif supports(child):
+            setattr(module, name, WinogradConv3x3(child))
+            swapped += 1
+        else:
+            swapped += _swap(child)
+    return swapped
