@@ -50,33 +50,52 @@ static inline void store_bf16(bf16 *p, __m512 v) {
     _mm256_storeu_si256((__m256i *)p, (__m256i)_mm512_cvtneps_pbh(v));
 }
 
-/* V[p][row][c] for one tile: B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
-static void transform_tile(const wino_args *a, int img, int ty, int tx, bf16 *v, long v_pstride) {
-    const int y0 = 2 * ty - a->pad, x0 = 2 * tx - a->pad;
-    const bf16 *src[4][4];
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) {
-            int yy = y0 + i, xx = x0 + j;
-            src[i][j] = (yy >= 0 && yy < a->h && xx >= 0 && xx < a->w)
-                            ? a->x + img * a->x_sn + yy * a->x_sh + xx * a->x_sw
-                            : NULL;
-        }
-    const __m512 zero = _mm512_setzero_ps();
-    for (int c = 0; c < a->cin; c += LANES) {
-        __m512 d[4][4], t[4][4];
+/* B^T along one input column, all channels: four input rows in, four transformed rows out
+ * (zeros outside the image), as fp32 into t[4][cin]. */
+static void column_transform(const wino_args *a, const bf16 *const rows[4], int xx, float *t) {
+    const int cin = a->cin;
+    const int inside = xx >= 0 && xx < a->w;
+    for (int c = 0; c < cin; c += LANES) {
+        __m512 d[4];
         for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) d[i][j] = src[i][j] ? load_bf16(src[i][j] + c) : zero;
-        for (int j = 0; j < 4; j++) {
-            t[0][j] = _mm512_sub_ps(d[0][j], d[2][j]);
-            t[1][j] = _mm512_add_ps(d[1][j], d[2][j]);
-            t[2][j] = _mm512_sub_ps(d[2][j], d[1][j]);
-            t[3][j] = _mm512_sub_ps(d[1][j], d[3][j]);
-        }
+            d[i] = (rows[i] && inside) ? load_bf16(rows[i] + xx * a->x_sw + c) : _mm512_setzero_ps();
+        _mm512_store_ps(t + 0 * cin + c, _mm512_sub_ps(d[0], d[2]));
+        _mm512_store_ps(t + 1 * cin + c, _mm512_add_ps(d[1], d[2]));
+        _mm512_store_ps(t + 2 * cin + c, _mm512_sub_ps(d[2], d[1]));
+        _mm512_store_ps(t + 3 * cin + c, _mm512_sub_ps(d[1], d[3]));
+    }
+}
+
+/* V[p][r][c] = B^T d B for `count` horizontally adjacent tiles of one tile row, with
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Neighbouring 4x4 patches share two input
+ * columns: each column is read (all channels at once, in memory order) and row-transformed
+ * once into a ring of four fp32 column buffers `ring` (4 x 4 x cin floats, in L1). */
+static void transform_segment(const wino_args *a, int img, int ty, int tx0, int count, bf16 *v, long v_pstride,
+                              float *ring) {
+    const int y0 = 2 * ty - a->pad, x0 = 2 * tx0 - a->pad, cin = a->cin;
+    const long col_floats = 4L * cin;
+    const bf16 *rows[4];
+    for (int i = 0; i < 4; i++)
+        rows[i] = (y0 + i >= 0 && y0 + i < a->h) ? a->x + img * a->x_sn + (long)(y0 + i) * a->x_sh : NULL;
+    column_transform(a, rows, x0, ring);
+    column_transform(a, rows, x0 + 1, ring + col_floats);
+    for (int k = 0; k < count; k++) {
+        const int first = 2 * k; /* patch columns first..first+3 live in ring slots (first+j) % 4 */
+        column_transform(a, rows, x0 + first + 2, ring + ((first + 2) % 4) * col_floats);
+        column_transform(a, rows, x0 + first + 3, ring + ((first + 3) % 4) * col_floats);
+        const float *c0 = ring + (first % 4) * col_floats, *c1 = ring + ((first + 1) % 4) * col_floats;
+        const float *c2 = ring + ((first + 2) % 4) * col_floats, *c3 = ring + ((first + 3) % 4) * col_floats;
+        bf16 *out = v + (long)k * cin;
         for (int i = 0; i < 4; i++) {
-            store_bf16(v + (i * 4 + 0) * v_pstride + c, _mm512_sub_ps(t[i][0], t[i][2]));
-            store_bf16(v + (i * 4 + 1) * v_pstride + c, _mm512_add_ps(t[i][1], t[i][2]));
-            store_bf16(v + (i * 4 + 2) * v_pstride + c, _mm512_sub_ps(t[i][2], t[i][1]));
-            store_bf16(v + (i * 4 + 3) * v_pstride + c, _mm512_sub_ps(t[i][1], t[i][3]));
+            const long o = (long)i * cin;
+            for (int c = 0; c < cin; c += LANES) {
+                __m512 t0 = _mm512_load_ps(c0 + o + c), t1 = _mm512_load_ps(c1 + o + c);
+                __m512 t2 = _mm512_load_ps(c2 + o + c), t3 = _mm512_load_ps(c3 + o + c);
+                store_bf16(out + (i * 4 + 0) * v_pstride + c, _mm512_sub_ps(t0, t2));
+                store_bf16(out + (i * 4 + 1) * v_pstride + c, _mm512_add_ps(t1, t2));
+                store_bf16(out + (i * 4 + 2) * v_pstride + c, _mm512_sub_ps(t2, t1));
+                store_bf16(out + (i * 4 + 3) * v_pstride + c, _mm512_sub_ps(t1, t3));
+            }
         }
     }
 }
@@ -145,24 +164,27 @@ static int run_blocks(const wino_args *a, long block_begin, long block_end) {
     const long v_pstride = (long)bt * cin, m_pstride = (long)bt * chunk;
     bf16 *v = aligned_alloc(64, (sizeof(bf16) * 16 * v_pstride + 63) / 64 * 64);
     float *m = aligned_alloc(64, (sizeof(float) * 16 * m_pstride + 63) / 64 * 64);
-    if (!v || !m) {
+    float *ring = aligned_alloc(64, sizeof(float) * 16 * cin);
+    if (!v || !m || !ring) {
         free(v);
         free(m);
+        free(ring);
         return -1;
     }
     for (long block = block_begin; block < block_end; block++) {
         const long t0 = block * bt;
         const int count = (int)(tiles - t0 < bt ? tiles - t0 : bt);
-        for (int r = 0; r < bt; r++) {
-            if (r < count) {
-                long t = t0 + r;
-                int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
-                transform_tile(a, img, rem / tw, rem % tw, v + (long)r * cin, v_pstride);
-            } else {
-                for (int p = 0; p < 16; p++) memset(v + p * v_pstride + (long)r * cin, 0, sizeof(bf16) * cin);
-            }
+        for (int r = 0; r < count;) { /* runs of tiles within one tile row */
+            long t = t0 + r;
+            int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
+            int ty = rem / tw, tx = rem % tw, run = tw - tx < count - r ? tw - tx : count - r;
+            transform_segment(a, img, ty, tx, run, v + (long)r * cin, v_pstride, ring);
+            r += run;
         }
         const int rows = chunk == 64 ? 6 : chunk == 32 ? 12 : 24;
+        const int padded = (count + rows - 1) / rows * rows; /* the last register block reads zeros */
+        for (int r = count; r < padded; r++)
+            for (int p = 0; p < 16; p++) memset(v + p * v_pstride + (long)r * cin, 0, sizeof(bf16) * cin);
         const int groups = (count + rows - 1) / rows;
         for (int co0 = 0; co0 < cout; co0 += chunk) {
             for (int p = 0; p < 16; p++) {
@@ -189,6 +211,7 @@ static int run_blocks(const wino_args *a, long block_begin, long block_end) {
     }
     free(v);
     free(m);
+    free(ring);
     return 0;
 }
 

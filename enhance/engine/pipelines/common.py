@@ -11,6 +11,7 @@ from PIL import Image
 from torch import nn
 
 from enhance.engine.context import RunContext
+from enhance.engine.kernels.heap import keep_freed_memory
 from enhance.engine.kernels.winograd import accelerate
 
 
@@ -50,8 +51,10 @@ def load_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor
 def prepare_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor], ctx: RunContext) -> nn.Module:
     model = load_network(factory, state)
     model = model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
-    if ctx.device.type == "cpu" and ctx.dtype == torch.bfloat16:
-        accelerate(model)
+    if ctx.device.type == "cpu":
+        keep_freed_memory()
+        if ctx.dtype == torch.bfloat16:
+            accelerate(model)
     return model
 
 

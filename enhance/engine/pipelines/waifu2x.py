@@ -28,7 +28,7 @@ STYLES = ("art", "photo")
 SCALES = (1, 2, 4)
 NOISES = (-1, 0, 1, 2, 3)
 DEFAULTS = {"style": "art", "scale": 2, "noise": 0}
-TILE = {"cpu": 256, "cuda": 400}
+TILE = {"cpu": 512, "cuda": 400}
 # Extra real context per tile side beyond the prepadding. UpConv7 is exactly local (0 is seamless);
 # CUNet's squeeze-excitation blocks pool over the whole tile, so tiles see some more of the image.
 OVERLAP = {"upconv7": 0, "cunet": 16, "upcunet": 16}

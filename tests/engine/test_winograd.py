@@ -1,0 +1,165 @@
+"""The Winograd F(2x2, 3x3) bf16 kernel: accuracy against a float64 convolution, strided
+slices in and out, fallbacks, the swap pass, and how it behaves when it cannot be built."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from enhance.engine.archs import waifu2x
+from enhance.engine.archs.rrdbnet import RRDBNet
+from enhance.engine.device import cpu_has_native_bf16
+from enhance.engine.kernels import build
+from enhance.engine.kernels.winograd import WinogradConv3x3, accelerate, pack_weights, supports
+
+pytestmark = pytest.mark.engine
+
+needs_kernel = pytest.mark.skipif(not cpu_has_native_bf16(), reason="CPU without AVX-512 BF16 uses PyTorch's convolution")
+
+
+def _conv(cin: int, cout: int, padding: int, seed: int = 0) -> nn.Conv2d:
+    torch.manual_seed(seed)
+    conv = nn.Conv2d(cin, cout, 3, 1, padding)
+    with torch.no_grad():
+        conv.weight.normal_(0, (2 / (9 * cin)) ** 0.5)
+        conv.bias.normal_(0, 0.1)
+    return conv
+
+
+def _bf16_last(x: torch.Tensor) -> torch.Tensor:
+    return x.to(torch.bfloat16).contiguous(memory_format=torch.channels_last)
+
+
+def _relative_error(y: torch.Tensor, ref: torch.Tensor) -> float:
+    return ((y.double() - ref).pow(2).mean() / ref.pow(2).mean()).sqrt().item()
+
+
+@needs_kernel
+def test_kernel_builds_on_a_bf16_cpu():
+    # Where the CPU can run it, a missing kernel is a failure, not a silent slow path.
+    assert build.winograd_library() is not None
+
+
+@needs_kernel
+@pytest.mark.parametrize(
+    ("cin", "cout", "height", "width", "padding", "slope"),
+    [
+        (64, 32, 17, 23, 1, 0.2),  # RealSR dense-block shape, odd sizes
+        (192, 64, 12, 9, 1, 1.0),  # RealSR conv5, no activation
+        (16, 32, 11, 14, 0, 0.1),  # waifu2x valid convolution
+        (128, 256, 9, 10, 0, 0.1),  # several output chunks of 64
+        (64, 16, 3, 3, 0, 0.1),  # a single output pixel
+        (32, 64, 1, 1, 1, 1.0),  # a single input pixel, padded
+    ],
+)
+def test_matches_float64_convolution(cin, cout, height, width, padding, slope):
+    conv = _conv(cin, cout, padding)
+    x = torch.randn(1, cin, height, width)
+    ref = F.conv2d(x.double(), conv.weight.double(), conv.bias.double(), padding=padding)
+    ref = F.leaky_relu(ref, slope)
+    direct = F.leaky_relu(conv.to(torch.bfloat16)(_bf16_last(x)), slope)
+    with torch.inference_mode():
+        fast = WinogradConv3x3(conv, slope)(_bf16_last(x))
+    assert fast.shape == ref.shape
+    assert fast.dtype == torch.bfloat16
+    assert fast.is_contiguous(memory_format=torch.channels_last)
+    # Two bf16 roundings (transformed input and weights) where the direct path has one.
+    assert _relative_error(fast, ref) < 2.5 * max(_relative_error(direct, ref), 1e-3)
+
+
+@needs_kernel
+def test_reads_and_writes_channel_slices_of_wider_buffers():
+    conv = _conv(96, 32, 1).to(torch.bfloat16)
+    fast = WinogradConv3x3(conv, 0.2)
+    buf = _bf16_last(torch.randn(2, 160, 13, 19))
+    expected = fast(buf[:, :96].contiguous(memory_format=torch.channels_last))
+    before = buf.clone()
+    with torch.inference_mode():
+        fast.forward_into(buf[:, :96], buf[:, 96:128])
+    assert torch.equal(buf[:, 96:128], expected)
+    assert torch.equal(buf[:, :96], before[:, :96]) and torch.equal(buf[:, 128:], before[:, 128:])
+
+
+@needs_kernel
+def test_batch_matches_single_images():
+    fast = WinogradConv3x3(_conv(32, 64, 1).to(torch.bfloat16), 0.1)
+    x = _bf16_last(torch.randn(3, 32, 10, 7))
+    with torch.inference_mode():
+        whole = fast(x)
+        for i in range(3):
+            assert torch.equal(whole[i : i + 1], fast(x[i : i + 1]))
+
+
+def test_falls_back_to_the_original_convolution_for_other_inputs():
+    conv = _conv(32, 32, 1)
+    fast = WinogradConv3x3(conv.to(torch.bfloat16), 0.2)
+    fp32_input = torch.randn(1, 32, 8, 8)
+    nchw_bf16 = fp32_input.to(torch.bfloat16)  # channels not innermost
+    with torch.inference_mode():
+        assert torch.equal(fast(nchw_bf16), F.leaky_relu(conv(nchw_bf16), 0.2))
+        with pytest.raises(RuntimeError):  # as the plain layer would: wrong dtype
+            fast(fp32_input)
+
+
+def test_swap_pass_picks_the_supported_convolutions(monkeypatch):
+    if not cpu_has_native_bf16():
+        assert accelerate(RRDBNet().to(torch.bfloat16)) == 0
+        return
+    realsr = RRDBNet().to(torch.bfloat16)
+    # 23 RRDBs x 3 RDBs x 5 convs + trunk_conv, upconv1/2, HRconv; not conv_first (3 in) or conv_last (3 out).
+    assert accelerate(realsr) == 23 * 3 * 5 + 4
+    assert type(realsr.conv_first) is nn.Conv2d and type(realsr.conv_last) is nn.Conv2d
+    upconv7 = waifu2x.build("upconv7").to(torch.bfloat16)
+    assert accelerate(upconv7) == 5  # all but 3 -> 16; LeakyReLU fused
+    assert all(isinstance(layer, WinogradConv3x3) and layer.slope == 0.1 for layer in upconv7.body[1:])
+    assert accelerate(waifu2x.build("upconv7")) == 0  # fp32 weights stay on PyTorch's path
+
+
+def test_swap_is_off_when_disabled(monkeypatch):
+    monkeypatch.setenv("RESTORE_FAST_CONV", "0")
+    build.winograd_library.cache_clear()
+    try:
+        assert build.winograd_library() is None
+        assert accelerate(RRDBNet().to(torch.bfloat16)) == 0
+    finally:
+        build.winograd_library.cache_clear()
+
+
+def test_a_failed_build_logs_and_falls_back(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(build, "cpu_has_native_bf16", lambda: True)
+    cache = tmp_path / "kernels"
+    monkeypatch.setenv("RESTORE_KERNEL_CACHE", str(cache))
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
+    build.winograd_library.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger=build.__name__):
+            assert build.winograd_library() is None
+        assert "fast bf16 convolution off" in caplog.text
+        assert list(cache.iterdir()) == []  # no half-written library left behind
+    finally:
+        build.winograd_library.cache_clear()
+
+
+def test_supports_only_plain_3x3_stride_1():
+    assert supports(_conv(16, 16, 1).to(torch.bfloat16))
+    assert not supports(_conv(16, 16, 1))  # fp32
+    assert not supports(nn.Conv2d(16, 16, 3, 2, 1).to(torch.bfloat16))
+    assert not supports(nn.Conv2d(16, 16, 2, 2, 0).to(torch.bfloat16))
+    assert not supports(nn.Conv2d(3, 16, 3, 1, 1).to(torch.bfloat16))  # 3 input channels
+    assert not supports(nn.Conv2d(16, 3, 3, 1, 1).to(torch.bfloat16))  # 3 output channels
+    assert not supports(nn.Conv2d(16, 16, 3, 1, 1, padding_mode="replicate").to(torch.bfloat16))
+
+
+def test_packed_weights_reproduce_the_kernel_transform():
+    # U = G g G^T: the centre tap of a delta kernel maps to the known row of G x G.
+    weight = torch.zeros(16, 2, 3, 3)
+    weight[:, 0, 1, 1] = 1.0
+    packed = pack_weights(weight).float()  # [16 positions][cin/2][cout][2]
+    g_centre = torch.tensor([0.0, 0.5, -0.5, 0.0])
+    expected = torch.outer(g_centre, g_centre).reshape(16)
+    assert torch.equal(packed[:, 0, 0, 0], expected)
+    assert torch.equal(packed[:, 0, :, 1], torch.zeros(16, 16))
