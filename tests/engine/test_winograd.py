@@ -18,7 +18,9 @@ from enhance.engine.kernels.winograd import WinogradConv3x3, accelerate, pack_we
 
 pytestmark = pytest.mark.engine
 
-needs_kernel = pytest.mark.skipif(not cpu_has_native_bf16(), reason="CPU without AVX-512 BF16 uses PyTorch's convolution")
+needs_kernel = pytest.mark.skipif(
+    not cpu_has_native_bf16(), reason="CPU without AVX-512 BF16 uses PyTorch's convolution"
+)
 
 
 def _conv(cin: int, cout: int, padding: int, seed: int = 0) -> nn.Conv2d:

@@ -61,7 +61,9 @@ def compile_library(compiler: str, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=target.parent)
     os.close(fd)
     try:
-        subprocess.run([compiler, *FLAGS, "-o", tmp, str(SOURCE)], check=True, capture_output=True, text=True, timeout=120)
+        subprocess.run(
+            [compiler, *FLAGS, "-o", tmp, str(SOURCE)], check=True, capture_output=True, text=True, timeout=120
+        )
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

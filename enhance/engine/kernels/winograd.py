@@ -126,10 +126,19 @@ def accelerate(model: nn.Module) -> int:
     return _swap(model)
 
 
+def _conv_then_leaky_relu(module: nn.Module) -> bool:
+    return isinstance(module, nn.Sequential) and len(module) == 2 and supports(module[0]) and type(module[1]) is nn.LeakyReLU
+
+
 def _swap(module: nn.Module) -> int:
     swapped = 0
     for name, child in module.named_children():
-        if isinstance(child, nn.Sequential) and len(child) == 2 and supports(child[0]) and type(child[1]) is nn.LeakyReLU:
+        if (
+            isinstance(child, nn.Sequential)
+            and len(child) == 2
+            and supports(child[0])
+            and type(child[1]) is nn.LeakyReLU
+        ):
             setattr(module, name, WinogradConv3x3(child[0], child[1].negative_slope))
             swapped += 1
         elif supports(child):
