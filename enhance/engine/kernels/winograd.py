@@ -127,7 +127,9 @@ def accelerate(model: nn.Module) -> int:
 
 
 def _conv_then_leaky_relu(module: nn.Module) -> bool:
-    return isinstance(module, nn.Sequential) and len(module) == 2 and supports(module[0]) and type(module[1]) is nn.LeakyReLU
+    if not isinstance(module, nn.Sequential) or len(module) != 2:
+        return False
+    return supports(module[0]) and type(module[1]) is nn.LeakyReLU
 
 
 def _swap(module: nn.Module) -> int:
