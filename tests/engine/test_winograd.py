@@ -1,5 +1,6 @@
-"""The Winograd F(2x2, 3x3) bf16 kernel: accuracy against a float64 convolution, strided
-slices in and out, fallbacks, the swap pass, and how it behaves when it cannot be built."""
+"""The bf16 kernels (Winograd F(2x2, 3x3) convolution; 4x4 stride-2 transposed convolution):
+accuracy against float64, strided slices in and out, fallbacks, the swap pass, and how the
+engine behaves when they cannot be built."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from enhance.engine.archs import waifu2x
 from enhance.engine.archs.rrdbnet import RRDBNet
 from enhance.engine.device import cpu_has_native_bf16
 from enhance.engine.kernels import build
+from enhance.engine.kernels.deconv import Deconv4x4Stride2
 from enhance.engine.kernels.winograd import WinogradConv3x3, accelerate, pack_weights, supports
 
 pytestmark = pytest.mark.engine
@@ -43,7 +45,7 @@ def _relative_error(y: torch.Tensor, ref: torch.Tensor) -> float:
 @needs_kernel
 def test_kernel_builds_on_a_bf16_cpu():
     # Where the CPU can run it, a missing kernel is a failure, not a silent slow path.
-    assert build.winograd_library() is not None
+    assert build.kernel_library() is not None
 
 
 @needs_kernel
@@ -116,19 +118,24 @@ def test_swap_pass_picks_the_supported_convolutions(monkeypatch):
     assert accelerate(realsr) == 23 * 3 * 5 + 4
     assert type(realsr.conv_first) is nn.Conv2d and type(realsr.conv_last) is nn.Conv2d
     upconv7 = waifu2x.build("upconv7").to(torch.bfloat16)
-    assert accelerate(upconv7) == 5  # all but 3 -> 16; LeakyReLU fused
+    assert accelerate(upconv7) == 6  # all 3x3 but 3 -> 16, LeakyReLU fused; and the output layer
     assert all(isinstance(layer, WinogradConv3x3) and layer.slope == 0.1 for layer in upconv7.body[1:])
+    assert isinstance(upconv7.upconv, Deconv4x4Stride2)
+    upcunet = waifu2x.build("upcunet").to(torch.bfloat16)
+    accelerate(upcunet)
+    assert isinstance(upcunet.unet1.conv_bottom, Deconv4x4Stride2)
+    assert type(upcunet.unet1.conv2_up[0]) is nn.ConvTranspose2d  # 2x2 stride 2: PyTorch's path
     assert accelerate(waifu2x.build("upconv7")) == 0  # fp32 weights stay on PyTorch's path
 
 
 def test_swap_is_off_when_disabled(monkeypatch):
     monkeypatch.setenv("RESTORE_FAST_CONV", "0")
-    build.winograd_library.cache_clear()
+    build.kernel_library.cache_clear()
     try:
-        assert build.winograd_library() is None
+        assert build.kernel_library() is None
         assert accelerate(RRDBNet().to(torch.bfloat16)) == 0
     finally:
-        build.winograd_library.cache_clear()
+        build.kernel_library.cache_clear()
 
 
 def test_a_failed_build_logs_and_falls_back(monkeypatch, tmp_path, caplog):
@@ -136,14 +143,14 @@ def test_a_failed_build_logs_and_falls_back(monkeypatch, tmp_path, caplog):
     cache = tmp_path / "kernels"
     monkeypatch.setenv("RESTORE_KERNEL_CACHE", str(cache))
     monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
-    build.winograd_library.cache_clear()
+    build.kernel_library.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger=build.__name__):
-            assert build.winograd_library() is None
+            assert build.kernel_library() is None
         assert "fast bf16 convolution off" in caplog.text
         assert list(cache.iterdir()) == []  # no half-written library left behind
     finally:
-        build.winograd_library.cache_clear()
+        build.kernel_library.cache_clear()
 
 
 def test_supports_only_plain_3x3_stride_1():
@@ -165,3 +172,28 @@ def test_packed_weights_reproduce_the_kernel_transform():
     expected = torch.outer(g_centre, g_centre).reshape(16)
     assert torch.equal(packed[:, 0, 0, 0], expected)
     assert torch.equal(packed[:, 0, :, 1], torch.zeros(16, 16))
+
+
+@needs_kernel
+@pytest.mark.parametrize(("batch", "cin", "height", "width"), [(1, 256, 9, 13), (2, 64, 5, 4), (1, 64, 3, 3)])
+def test_output_deconvolution_matches_float64(batch, cin, height, width):
+    torch.manual_seed(1)
+    layer = nn.ConvTranspose2d(cin, 3, 4, 2, 3)
+    x = torch.randn(batch, cin, height, width)
+    ref = F.conv_transpose2d(x.double(), layer.weight.double(), layer.bias.double(), stride=2, padding=3)
+    layer = layer.to(torch.bfloat16)
+    direct = layer(_bf16_last(x))
+    with torch.inference_mode():
+        fast = Deconv4x4Stride2(layer)(_bf16_last(x))
+    assert fast.shape == ref.shape == (batch, 3, 2 * height - 4, 2 * width - 4)
+    assert _relative_error(fast, ref) < 1.5 * max(_relative_error(direct, ref), 1e-3)
+
+
+def test_output_deconvolution_falls_back_where_the_kernel_does_not_apply():
+    layer = nn.ConvTranspose2d(64, 3, 4, 2, 3).to(torch.bfloat16)
+    fast = Deconv4x4Stride2(layer)
+    tiny = _bf16_last(torch.randn(1, 64, 2, 5))  # too small for the kernel's gather
+    nchw = torch.randn(1, 64, 6, 6).to(torch.bfloat16)
+    with torch.inference_mode():
+        assert torch.equal(fast(tiny), layer(tiny))
+        assert torch.equal(fast(nchw), layer(nchw))

@@ -1,4 +1,5 @@
-"""Compile the engine's C kernels on first use and load them with ctypes.
+"""Compile the engine's C kernels (winograd_f23.c, deconv_k4s2.c) on first use and load
+them with ctypes.
 
 The shared library is cached per source hash and compiler flags under the kernel cache
 folder (env RESTORE_KERNEL_CACHE, default ~/.cache/restore/kernels), written under a
@@ -22,7 +23,9 @@ from enhance.engine.device import cpu_has_native_bf16
 
 log = logging.getLogger(__name__)
 
-SOURCE = Path(__file__).with_name("winograd_f23.c")
+HERE = Path(__file__).parent
+SOURCES = (HERE / "winograd_f23.c", HERE / "deconv_k4s2.c")
+HEADERS = (HERE / "bf16_gemm.h",)
 FLAGS = (
     "-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp",
     "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mfma",
@@ -42,6 +45,17 @@ class WinoArgs(ctypes.Structure):
     ]  # fmt: skip
 
 
+class DeconvArgs(ctypes.Structure):
+    """Mirror of deconv_args in deconv_k4s2.c."""
+
+    _fields_ = [
+        ("x", ctypes.c_void_p), ("x_sn", ctypes.c_long), ("x_sh", ctypes.c_long), ("x_sw", ctypes.c_long),
+        ("n", ctypes.c_int), ("h", ctypes.c_int), ("w", ctypes.c_int), ("cin", ctypes.c_int),
+        ("y", ctypes.c_void_p), ("y_sn", ctypes.c_long), ("y_sc", ctypes.c_long), ("y_sh", ctypes.c_long),
+        ("y_sw", ctypes.c_long), ("u", ctypes.c_void_p), ("bias", ctypes.c_void_p),
+    ]  # fmt: skip
+
+
 def fast_conv_enabled() -> bool:
     return os.environ.get("RESTORE_FAST_CONV", "1").strip().lower() not in ("0", "false", "no", "off")
 
@@ -52,8 +66,11 @@ def cache_dir() -> Path:
 
 
 def library_name(compiler: str) -> str:
-    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join((compiler, *FLAGS)).encode()).hexdigest()[:16]
-    return f"winograd_f23-{digest}.so"
+    digest = hashlib.sha256()
+    for path in (*SOURCES, *HEADERS):
+        digest.update(path.read_bytes())
+    digest.update(" ".join((compiler, *FLAGS)).encode())
+    return f"restore-kernels-{digest.hexdigest()[:16]}.so"
 
 
 def compile_library(compiler: str, target: Path) -> None:
@@ -61,9 +78,8 @@ def compile_library(compiler: str, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=target.parent)
     os.close(fd)
     try:
-        subprocess.run(
-            [compiler, *FLAGS, "-o", tmp, str(SOURCE)], check=True, capture_output=True, text=True, timeout=120
-        )
+        command = [compiler, *FLAGS, "-o", tmp, *map(str, SOURCES)]
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -71,8 +87,8 @@ def compile_library(compiler: str, target: Path) -> None:
 
 
 @functools.cache
-def winograd_library() -> ctypes.CDLL | None:
-    """The loaded Winograd kernel, or None when this machine cannot use it (logged once)."""
+def kernel_library() -> ctypes.CDLL | None:
+    """The loaded kernels, or None when this machine cannot use them (logged once)."""
     if not fast_conv_enabled():
         return None
     if not cpu_has_native_bf16():
@@ -89,8 +105,10 @@ def winograd_library() -> ctypes.CDLL | None:
         lib = ctypes.CDLL(str(target))
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", "") or exc
-        log.warning("fast bf16 convolution off: building %s failed: %s", SOURCE.name, detail)
+        log.warning("fast bf16 convolution off: building the kernels failed: %s", detail)
         return None
     lib.wino_f23.argtypes = [ctypes.POINTER(WinoArgs), ctypes.c_int]
     lib.wino_f23.restype = ctypes.c_int
+    lib.deconv_k4s2.argtypes = [ctypes.POINTER(DeconvArgs), ctypes.c_int]
+    lib.deconv_k4s2.restype = ctypes.c_int
     return lib

@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from enhance.engine.kernels.build import WinoArgs, winograd_library
+from enhance.engine.kernels import deconv
+from enhance.engine.kernels.build import WinoArgs, kernel_library
 
 # G of F(2x2, 3x3): U = G g G^T turns a 3x3 kernel into its 4x4 Winograd form.
 _G = torch.tensor([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]], dtype=torch.float64)
@@ -113,15 +114,16 @@ class WinogradConv3x3(nn.Module):
             self.packed.data_ptr(), self.bias32.data_ptr(), self.slope if slope is None else slope,
             self.block_tiles,
         )  # fmt: skip
-        if winograd_library().wino_f23(ctypes.byref(args), torch.get_num_threads()) != 0:
+        if kernel_library().wino_f23(ctypes.byref(args), torch.get_num_threads()) != 0:
             raise MemoryError("out of memory in the Winograd convolution")
 
 
 def accelerate(model: nn.Module) -> int:
     """Swap every supported 3x3 conv (with a following LeakyReLU fused where a Sequential pairs
-    them) for WinogradConv3x3, in place. Returns how many were swapped; 0 when the kernel is
+    them) for WinogradConv3x3 and waifu2x's 4x4 stride-2 output layers for Deconv4x4Stride2,
+    in place. Returns how many were swapped; 0 when the kernel is
     unavailable on this machine."""
-    if winograd_library() is None:
+    if kernel_library() is None:
         return 0
     return _swap(model)
 
@@ -145,6 +147,9 @@ def _swap(module: nn.Module) -> int:
             swapped += 1
         elif supports(child):
             setattr(module, name, WinogradConv3x3(child))
+            swapped += 1
+        elif deconv.supports(child):
+            setattr(module, name, deconv.Deconv4x4Stride2(child))
             swapped += 1
         else:
             swapped += _swap(child)

@@ -16,12 +16,9 @@
  * the same runtime and thread pool instead of fighting a second set of spinning threads
  * for the cores. */
 
-#include <immintrin.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-typedef uint16_t bf16;
+#include "bf16_gemm.h"
 
 typedef struct {
     const bf16 *x;
@@ -37,18 +34,8 @@ typedef struct {
     int block_tiles;    /* tiles per block, a multiple of BLOCK_MULTIPLE */
 } wino_args;
 
-/* Row counts per register block: NR accumulator columns of 16 lanes times rows stays at 24
- * registers; the block of tiles is a multiple of every row count. */
-enum { LANES = 16, BLOCK_MULTIPLE = 24 };
-
-static inline __m512 load_bf16(const bf16 *p) {
-    __m256i raw = _mm256_loadu_si256((const __m256i *)p);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
-}
-
-static inline void store_bf16(bf16 *p, __m512 v) {
-    _mm256_storeu_si256((__m256i *)p, (__m256i)_mm512_cvtneps_pbh(v));
-}
+/* The block of tiles is a multiple of every microkernel's row count (6, 12, 24). */
+enum { BLOCK_MULTIPLE = 24 };
 
 /* B^T along one input column, all channels: four input rows in, four transformed rows out
  * (zeros outside the image), as fp32 into t[4][cin]. */
@@ -100,28 +87,6 @@ static void transform_segment(const wino_args *a, int img, int ty, int tx0, int 
     }
 }
 
-/* m[r][0:16*NR] = sum_k v[r][k] * u[k][0:16*NR] for ROWS rows; k runs over bf16 pairs. */
-#define DEFINE_MICROKERNEL(NR, ROWS)                                                            \
-    static void microkernel_##NR(const bf16 *v, long ldv, const bf16 *u, long ldu, int kpairs, \
-                                 float *m, long ldm) {                                         \
-        __m512 acc[ROWS][NR];                                                                  \
-        for (int r = 0; r < ROWS; r++)                                                         \
-            for (int j = 0; j < NR; j++) acc[r][j] = _mm512_setzero_ps();                      \
-        for (int k = 0; k < kpairs; k++) {                                                     \
-            __m512bh b[NR];                                                                    \
-            for (int j = 0; j < NR; j++)                                                       \
-                b[j] = (__m512bh)_mm512_loadu_si512((const void *)(u + k * ldu + j * 32));     \
-            for (int r = 0; r < ROWS; r++) {                                                   \
-                int32_t pair;                                                                  \
-                memcpy(&pair, v + r * ldv + 2 * k, sizeof pair);                               \
-                __m512bh av = (__m512bh)_mm512_set1_epi32(pair);                               \
-                for (int j = 0; j < NR; j++) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], av, b[j]); \
-            }                                                                                  \
-        }                                                                                      \
-        for (int r = 0; r < ROWS; r++)                                                         \
-            for (int j = 0; j < NR; j++) _mm512_storeu_ps(m + r * ldm + j * LANES, acc[r][j]); \
-    }
-
 DEFINE_MICROKERNEL(4, 6)
 DEFINE_MICROKERNEL(2, 12)
 DEFINE_MICROKERNEL(1, 24)
@@ -155,64 +120,71 @@ static void output_tile(const wino_args *a, int img, int ty, int tx, const float
     }
 }
 
-/* Process tile blocks [block_begin, block_end). Returns 0, or -1 if scratch allocation failed. */
-static int run_blocks(const wino_args *a, long block_begin, long block_end) {
+/* One thread's scratch: the transformed input of a block, its products for one chunk of
+ * output channels, and the ring of row-transformed input columns. */
+typedef struct {
+    bf16 *v;
+    float *m, *ring;
+} scratch;
+
+static int scratch_alloc(const wino_args *a, scratch *s) {
+    const int chunk = a->cout >= 64 ? 64 : a->cout;
+    const size_t v_bytes = sizeof(bf16) * 16 * (size_t)a->block_tiles * a->cin;
+    const size_t m_bytes = sizeof(float) * 16 * (size_t)a->block_tiles * chunk;
+    s->v = aligned_alloc(64, (v_bytes + 63) / 64 * 64);
+    s->m = aligned_alloc(64, (m_bytes + 63) / 64 * 64);
+    s->ring = aligned_alloc(64, sizeof(float) * 16 * a->cin);
+    return s->v && s->m && s->ring;
+}
+
+static void scratch_free(scratch *s) {
+    free(s->v);
+    free(s->m);
+    free(s->ring);
+}
+
+static void process_block(const wino_args *a, const scratch *s, long block) {
     const int th = (a->ho + 1) / 2, tw = (a->wo + 1) / 2;
     const long tiles = (long)a->n * th * tw;
     const int bt = a->block_tiles, cin = a->cin, cout = a->cout, kpairs = cin / 2;
     const int chunk = cout >= 64 ? 64 : cout;
     const long v_pstride = (long)bt * cin, m_pstride = (long)bt * chunk;
-    bf16 *v = aligned_alloc(64, (sizeof(bf16) * 16 * v_pstride + 63) / 64 * 64);
-    float *m = aligned_alloc(64, (sizeof(float) * 16 * m_pstride + 63) / 64 * 64);
-    float *ring = aligned_alloc(64, sizeof(float) * 16 * cin);
-    if (!v || !m || !ring) {
-        free(v);
-        free(m);
-        free(ring);
-        return -1;
+    bf16 *v = s->v;
+    float *m = s->m;
+    const long t0 = block * bt;
+    const int count = (int)(tiles - t0 < bt ? tiles - t0 : bt);
+    for (int r = 0; r < count;) { /* runs of tiles within one tile row */
+        long t = t0 + r;
+        int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
+        int ty = rem / tw, tx = rem % tw, run = tw - tx < count - r ? tw - tx : count - r;
+        transform_segment(a, img, ty, tx, run, v + (long)r * cin, v_pstride, s->ring);
+        r += run;
     }
-    for (long block = block_begin; block < block_end; block++) {
-        const long t0 = block * bt;
-        const int count = (int)(tiles - t0 < bt ? tiles - t0 : bt);
-        for (int r = 0; r < count;) { /* runs of tiles within one tile row */
+    const int rows = chunk == 64 ? 6 : chunk == 32 ? 12 : 24;
+    const int padded = (count + rows - 1) / rows * rows; /* the last register block reads zeros */
+    for (int r = count; r < padded; r++)
+        for (int p = 0; p < 16; p++) memset(v + p * v_pstride + (long)r * cin, 0, sizeof(bf16) * cin);
+    const int groups = (count + rows - 1) / rows;
+    for (int co0 = 0; co0 < cout; co0 += chunk) {
+        for (int p = 0; p < 16; p++) {
+            const bf16 *up = a->u + ((long)p * kpairs * cout + co0) * 2;
+            for (int g = 0; g < groups; g++) {
+                const bf16 *vp = v + p * v_pstride + (long)g * rows * cin;
+                float *mp = m + p * m_pstride + (long)g * rows * chunk;
+                if (chunk == 64)
+                    microkernel_4(vp, cin, up, 2L * cout, kpairs, mp, chunk);
+                else if (chunk == 32)
+                    microkernel_2(vp, cin, up, 2L * cout, kpairs, mp, chunk);
+                else
+                    microkernel_1(vp, cin, up, 2L * cout, kpairs, mp, chunk);
+            }
+        }
+        for (int r = 0; r < count; r++) {
             long t = t0 + r;
             int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
-            int ty = rem / tw, tx = rem % tw, run = tw - tx < count - r ? tw - tx : count - r;
-            transform_segment(a, img, ty, tx, run, v + (long)r * cin, v_pstride, ring);
-            r += run;
-        }
-        const int rows = chunk == 64 ? 6 : chunk == 32 ? 12 : 24;
-        const int padded = (count + rows - 1) / rows * rows; /* the last register block reads zeros */
-        for (int r = count; r < padded; r++)
-            for (int p = 0; p < 16; p++) memset(v + p * v_pstride + (long)r * cin, 0, sizeof(bf16) * cin);
-        const int groups = (count + rows - 1) / rows;
-        for (int co0 = 0; co0 < cout; co0 += chunk) {
-            for (int p = 0; p < 16; p++) {
-                const bf16 *up = a->u + ((long)p * kpairs * cout + co0) * 2;
-                for (int g = 0; g < groups; g++) {
-                    const bf16 *vp = v + p * v_pstride + (long)g * rows * cin;
-                    float *mp = m + p * m_pstride + (long)g * rows * chunk;
-#ifndef WINO_SKIP_GEMM
-                    if (chunk == 64)
-                        microkernel_4(vp, cin, up, 2L * cout, kpairs, mp, chunk);
-                    else if (chunk == 32)
-                        microkernel_2(vp, cin, up, 2L * cout, kpairs, mp, chunk);
-                    else
-                        microkernel_1(vp, cin, up, 2L * cout, kpairs, mp, chunk);
-#endif
-                }
-            }
-            for (int r = 0; r < count; r++) {
-                long t = t0 + r;
-                int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
-                output_tile(a, img, rem / tw, rem % tw, m + (long)r * chunk, m_pstride, co0, chunk);
-            }
+            output_tile(a, img, rem / tw, rem % tw, m + (long)r * chunk, m_pstride, co0, chunk);
         }
     }
-    free(v);
-    free(m);
-    free(ring);
-    return 0;
 }
 
 /* The whole convolution on `threads` OpenMP threads. Returns 0, or -1 if memory ran out. */
@@ -222,7 +194,16 @@ int wino_f23(const wino_args *a, int threads) {
     if (threads > blocks) threads = (int)blocks;
     if (threads < 1) threads = 1;
     int failed = 0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
-    for (int i = 0; i < threads; i++) failed |= run_blocks(a, blocks * i / threads, blocks * (i + 1) / threads);
+    /* Dynamic scheduling: on a shared machine one core is often slower than the other. */
+#pragma omp parallel num_threads(threads) reduction(| : failed)
+    {
+        scratch s;
+        const int ready = scratch_alloc(a, &s);
+        failed |= !ready;
+#pragma omp for schedule(dynamic, 2)
+        for (long block = 0; block < blocks; block++)
+            if (ready) process_block(a, &s, block);
+        scratch_free(&s);
+    }
     return failed ? -1 : 0;
 }
