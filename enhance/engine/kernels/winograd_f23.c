@@ -120,8 +120,11 @@ static void output_tile(const wino_args *a, int img, int ty, int tx, const float
     }
 }
 
-/* One thread's scratch: the transformed input of a block, its products for one chunk of
- * output channels, and the ring of row-transformed input columns. */
+/* Rows per microkernel call for a chunk of 64, 32 or 16 output channels (24 accumulators). */
+#define MICRO_ROWS(chunk) ((chunk) == 64 ? 6 : (chunk) == 32 ? 12 : 24)
+
+/* One thread's scratch: the transformed input of a block, the products of one register
+ * block of tiles, and the ring of row-transformed input columns. */
 typedef struct {
     bf16 *v;
     float *m, *ring;
@@ -130,7 +133,7 @@ typedef struct {
 static int scratch_alloc(const wino_args *a, scratch *s) {
     const int chunk = a->cout >= 64 ? 64 : a->cout;
     const size_t v_bytes = sizeof(bf16) * 16 * (size_t)a->block_tiles * a->cin;
-    const size_t m_bytes = sizeof(float) * 16 * (size_t)a->block_tiles * chunk;
+    const size_t m_bytes = sizeof(float) * 16 * (size_t)MICRO_ROWS(chunk) * chunk;
     s->v = aligned_alloc(64, (v_bytes + 63) / 64 * 64);
     s->m = aligned_alloc(64, (m_bytes + 63) / 64 * 64);
     s->ring = aligned_alloc(64, sizeof(float) * 16 * a->cin);
@@ -148,7 +151,7 @@ static void process_block(const wino_args *a, const scratch *s, long block) {
     const long tiles = (long)a->n * th * tw;
     const int bt = a->block_tiles, cin = a->cin, cout = a->cout, kpairs = cin / 2;
     const int chunk = cout >= 64 ? 64 : cout;
-    const long v_pstride = (long)bt * cin, m_pstride = (long)bt * chunk;
+    const long v_pstride = (long)bt * cin;
     bf16 *v = s->v;
     float *m = s->m;
     const long t0 = block * bt;
@@ -160,17 +163,19 @@ static void process_block(const wino_args *a, const scratch *s, long block) {
         transform_segment(a, img, ty, tx, run, v + (long)r * cin, v_pstride, s->ring);
         r += run;
     }
-    const int rows = chunk == 64 ? 6 : chunk == 32 ? 12 : 24;
+    const int rows = MICRO_ROWS(chunk);
     const int padded = (count + rows - 1) / rows * rows; /* the last register block reads zeros */
     for (int r = count; r < padded; r++)
         for (int p = 0; p < 16; p++) memset(v + p * v_pstride + (long)r * cin, 0, sizeof(bf16) * cin);
-    const int groups = (count + rows - 1) / rows;
+    const long m_pstride = (long)rows * chunk;
     for (int co0 = 0; co0 < cout; co0 += chunk) {
-        for (int p = 0; p < 16; p++) {
-            const bf16 *up = a->u + ((long)p * kpairs * cout + co0) * 2;
-            for (int g = 0; g < groups; g++) {
+        /* One register block of tiles through all 16 positions, then straight to the output
+         * transform while its products are still in L1. */
+        for (int g = 0; g * rows < count; g++) {
+            for (int p = 0; p < 16; p++) {
+                const bf16 *up = a->u + ((long)p * kpairs * cout + co0) * 2;
                 const bf16 *vp = v + p * v_pstride + (long)g * rows * cin;
-                float *mp = m + p * m_pstride + (long)g * rows * chunk;
+                float *mp = m + p * m_pstride;
                 if (chunk == 64)
                     microkernel_4(vp, cin, up, 2L * cout, kpairs, mp, chunk);
                 else if (chunk == 32)
@@ -178,11 +183,11 @@ static void process_block(const wino_args *a, const scratch *s, long block) {
                 else
                     microkernel_1(vp, cin, up, 2L * cout, kpairs, mp, chunk);
             }
-        }
-        for (int r = 0; r < count; r++) {
-            long t = t0 + r;
-            int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
-            output_tile(a, img, rem / tw, rem % tw, m + (long)r * chunk, m_pstride, co0, chunk);
+            for (int r = g * rows; r < count && r < (g + 1) * rows; r++) {
+                long t = t0 + r;
+                int img = (int)(t / ((long)th * tw)), rem = (int)(t % ((long)th * tw));
+                output_tile(a, img, rem / tw, rem % tw, m + (long)(r - g * rows) * chunk, m_pstride, co0, chunk);
+            }
         }
     }
 }
