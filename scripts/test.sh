@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-# Browser tests drive Debian's chromium; Playwright's own browser download cannot work here.
-if [ ! -x /usr/bin/chromium ]; then
-    echo "== installing Debian chromium for the browser tests"
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here);
+# the engine compiles its bf16 kernels with the C compiler on first use.
+MISSING=()
+[ -x /usr/bin/chromium ] || MISSING+=(chromium)
+command -v cc >/dev/null || command -v gcc >/dev/null || MISSING+=(gcc)
+if [ ${#MISSING[@]} -gt 0 ]; then
+    echo "== installing Debian packages: ${MISSING[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}" >/dev/null
 fi
 
 echo "== ruff"
