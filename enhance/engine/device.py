@@ -4,6 +4,7 @@ else fp32."""
 from __future__ import annotations
 
 import functools
+import platform
 from pathlib import Path
 
 import torch
@@ -12,12 +13,27 @@ from enhance.engine.context import PRECISIONS
 
 
 @functools.cache
-def cpu_has_native_bf16() -> bool:
+def cpu_flags() -> frozenset[str]:
+    """The CPU feature flags Linux reports (empty elsewhere)."""
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        flags = ""
-    if any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16")):
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            return frozenset(line.partition(":")[2].split())
+    return frozenset()
+
+
+def cpu_has_avx512_bf16() -> bool:
+    """What the engine's own bf16 kernels need (x86-64 with AVX-512 BF16)."""
+    return platform.machine().lower() in ("x86_64", "amd64") and "avx512_bf16" in cpu_flags()
+
+
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    flags = cpu_flags()
+    if any(flag in flags for flag in ("avx512_bf16", "amx_bf16")):
         return True
     try:  # non-Linux or hidden flags: ask oneDNN (true on AVX-512 BF16, AMX and Arm bf16 cores)
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and not flags

@@ -4,24 +4,28 @@ engine behaves when they cannot be built."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import platform
+import sys
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from enhance.engine.api import collector_paused
 from enhance.engine.archs import waifu2x
 from enhance.engine.archs.rrdbnet import RRDBNet
-from enhance.engine.device import cpu_has_native_bf16
-from enhance.engine.kernels import build
+from enhance.engine.device import cpu_has_avx512_bf16
+from enhance.engine.kernels import build, heap
 from enhance.engine.kernels.deconv import Deconv4x4Stride2
 from enhance.engine.kernels.winograd import WinogradConv3x3, accelerate, pack_weights, supports
 
 pytestmark = pytest.mark.engine
 
 needs_kernel = pytest.mark.skipif(
-    not cpu_has_native_bf16(), reason="CPU without AVX-512 BF16 uses PyTorch's convolution"
+    not cpu_has_avx512_bf16(), reason="CPU without AVX-512 BF16 uses PyTorch's convolution"
 )
 
 
@@ -110,7 +114,7 @@ def test_falls_back_to_the_original_convolution_for_other_inputs():
 
 
 def test_swap_pass_picks_the_supported_convolutions(monkeypatch):
-    if not cpu_has_native_bf16():
+    if not cpu_has_avx512_bf16():
         assert accelerate(RRDBNet().to(torch.bfloat16)) == 0
         return
     realsr = RRDBNet().to(torch.bfloat16)
@@ -139,7 +143,7 @@ def test_swap_is_off_when_disabled(monkeypatch):
 
 
 def test_a_failed_build_logs_and_falls_back(monkeypatch, tmp_path, caplog):
-    monkeypatch.setattr(build, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(build, "cpu_has_avx512_bf16", lambda: True)
     cache = tmp_path / "kernels"
     monkeypatch.setenv("RESTORE_KERNEL_CACHE", str(cache))
     monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
@@ -197,3 +201,30 @@ def test_output_deconvolution_falls_back_where_the_kernel_does_not_apply():
     with torch.inference_mode():
         assert torch.equal(fast(tiny), layer(tiny))
         assert torch.equal(fast(nchw), layer(nchw))
+
+
+def test_heap_tuning_applies_once_and_can_be_switched_off(monkeypatch):
+    heap.keep_freed_memory.cache_clear()
+    try:
+        monkeypatch.setenv("RESTORE_MALLOC_TUNING", "0")
+        assert heap.keep_freed_memory() is False
+        heap.keep_freed_memory.cache_clear()
+        monkeypatch.delenv("RESTORE_MALLOC_TUNING")
+        expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+        assert heap.keep_freed_memory() is expected
+    finally:
+        heap.keep_freed_memory.cache_clear()
+
+
+def test_a_job_pauses_the_cycle_collector_and_restores_it():
+    seen = []
+    with collector_paused():
+        seen.append(gc.isenabled())
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

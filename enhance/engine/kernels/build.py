@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from enhance.engine.device import cpu_has_native_bf16
+from enhance.engine.device import cpu_has_avx512_bf16
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def kernel_library() -> ctypes.CDLL | None:
     """The loaded kernels, or None when this machine cannot use them (logged once)."""
     if not fast_conv_enabled():
         return None
-    if not cpu_has_native_bf16():
+    if not cpu_has_avx512_bf16():
         log.info("fast bf16 convolution off: this CPU has no AVX-512 BF16")
         return None
     compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
