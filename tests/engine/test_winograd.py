@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import platform
+import shutil
 import sys
 
 import pytest
@@ -228,3 +230,17 @@ def test_a_job_pauses_the_cycle_collector_and_restores_it():
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+@needs_kernel
+def test_a_damaged_cached_library_is_rebuilt(monkeypatch, tmp_path):
+    monkeypatch.setenv("RESTORE_KERNEL_CACHE", str(tmp_path))
+    build.kernel_library.cache_clear()
+    try:
+        compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+        damaged = tmp_path / build.library_name(compiler)
+        damaged.write_bytes(b"not a shared library")
+        assert build.kernel_library() is not None
+        assert damaged.read_bytes()[:4] == b"\x7fELF"
+    finally:
+        build.kernel_library.cache_clear()

@@ -86,6 +86,16 @@ def compile_library(compiler: str, target: Path) -> None:
             os.unlink(tmp)
 
 
+def _load(compiler: str, target: Path) -> ctypes.CDLL:
+    if target.exists():
+        try:
+            return ctypes.CDLL(str(target))
+        except OSError:  # unloadable (another libc, a damaged disk): build it again once
+            target.unlink(missing_ok=True)
+    compile_library(compiler, target)
+    return ctypes.CDLL(str(target))
+
+
 @functools.cache
 def kernel_library() -> ctypes.CDLL | None:
     """The loaded kernels, or None when this machine cannot use them (logged once)."""
@@ -100,9 +110,7 @@ def kernel_library() -> ctypes.CDLL | None:
         return None
     target = cache_dir() / library_name(compiler)
     try:
-        if not target.exists():
-            compile_library(compiler, target)
-        lib = ctypes.CDLL(str(target))
+        lib = _load(compiler, target)
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", "") or exc
         log.warning("fast bf16 convolution off: building the kernels failed: %s", detail)
@@ -111,4 +119,5 @@ def kernel_library() -> ctypes.CDLL | None:
     lib.wino_f23.restype = ctypes.c_int
     lib.deconv_k4s2.argtypes = [ctypes.POINTER(DeconvArgs), ctypes.c_int]
     lib.deconv_k4s2.restype = ctypes.c_int
+    log.info("fast bf16 convolution on: %s", target)
     return lib

@@ -80,6 +80,7 @@ class WinogradConv3x3(nn.Module):
         return (
             x.dtype == torch.bfloat16
             and x.device.type == "cpu"
+            and kernel_library() is not None
             and _channels_innermost(x)
             and x.shape[1] == self.conv.in_channels
             and min(self.output_shape(x)[2:]) > 0
