@@ -1,6 +1,7 @@
 from django import template
 
 from enhance.choices import panel_types
+from enhance.engine_text import localized_options
 from enhance.models import MODEL_LABELS, Job
 from enhance.notifications.models import Notification
 
@@ -33,6 +34,6 @@ def photo_enhance_panel(context, photo):
         "photo": photo,
         "jobs": jobs,
         "types": types,
-        "waifu2x_options": waifu2x.options if waifu2x else (),
+        "waifu2x_options": localized_options("waifu2x", waifu2x.options) if waifu2x else (),
         "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
     }

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from enhance.engine_text import stage_label
 from enhance.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class JobReporter:
         self._last_write = now
         # 99 at most until the result is stored: 100 means done.
         percent = max(0, min(99, int(fraction * 100)))
-        if not self._mine().update(progress=percent, stage=str(stage)[:120], heartbeat=timezone.now()):
+        if not self._mine().update(progress=percent, stage=stage_label(str(stage))[:120], heartbeat=timezone.now()):
             self.lost = True
 
     def should_cancel(self) -> bool:

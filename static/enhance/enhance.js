@@ -20,10 +20,15 @@
     });
   }
 
+  // Translated by the page: data-eta-seconds / data-eta-minutes on this script's tag.
+  var SCRIPT = document.currentScript;
+  var ETA_SECONDS = (SCRIPT && SCRIPT.dataset.etaSeconds) || "~{n} s";
+  var ETA_MINUTES = (SCRIPT && SCRIPT.dataset.etaMinutes) || "~{n} min";
+
   function formatEta(seconds) {
     if (seconds === null || seconds === undefined) return "";
-    if (seconds < 60) return "~" + seconds + " s";
-    return "~" + Math.round(seconds / 60) + " min";
+    if (seconds < 60) return ETA_SECONDS.replace("{n}", seconds);
+    return ETA_MINUTES.replace("{n}", Math.round(seconds / 60));
   }
 
   // ---- the panel (photo page) and the My jobs list --------------------------

@@ -1,0 +1,60 @@
+"""The engine reports in English; people see its options and progress in their language."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from enhance.engine_text import localized_options, stage_label
+from enhance.models import Job
+from enhance.worker.claim import claim_next
+from enhance.worker.progress import JobReporter
+
+
+@pytest.mark.parametrize(
+    ("stage", "english", "korean"),
+    [
+        ("realsr", "Upscaling", "확대하는 중"),
+        ("waifu2x pass 1/1", "Upscaling", "확대하는 중"),
+        ("waifu2x pass 2/2", "Upscaling, pass 2 of 2", "확대하는 중, 2단계 중 2단계"),
+        ("bopb: repairing scratches", "Repairing scratches", "긁힘을 복원하는 중"),
+    ],
+)
+def test_engine_stages_read_in_the_active_language(stage, english, korean):
+    with translation.override("en"):
+        assert stage_label(stage) == english
+    with translation.override("ko"):
+        assert stage_label(stage) == korean
+
+
+def test_an_unknown_stage_passes_through():
+    with translation.override("ko"):
+        assert stage_label("tile 3/12") == "tile 3/12"
+
+
+def test_option_labels_and_help_are_translated_and_unknown_ones_kept():
+    specs = (
+        SimpleNamespace(name="noise", label="Noise reduction", help="engine help", choices=(-1, 0), default=0),
+        SimpleNamespace(name="future", label="Future option", help="", choices=(1,), default=1),
+    )
+    with translation.override("ko"):
+        noise, future = localized_options("waifu2x", specs)
+    assert (noise["label"], noise["help"]) == ("노이즈 제거", "-1 = 없음, 0~3 = 숫자가 클수록 강하게")
+    assert (noise["choices"], noise["default"]) == ((-1, 0), 0)
+    assert (future["label"], future["help"]) == ("Future option", "")
+
+
+def test_the_worker_writes_the_stage_in_the_owners_language(queued_job):
+    job = claim_next("w1")
+    with translation.override("ko"):  # what the worker does for a Korean owner
+        JobReporter(job.pk, "w1").progress(0.5, "waifu2x pass 1/2", force=True)
+    assert Job.objects.get(pk=job.pk).stage == "확대하는 중, 2단계 중 1단계"
+
+
+def test_the_photo_page_gives_the_script_translated_time_units(owner_client, owner, photo):
+    owner.language = "ko"
+    owner.save()
+    html = owner_client.get(reverse("photo_detail", args=[photo.pk])).content.decode()
+    assert 'data-eta-seconds="약 {n}초"' in html and 'data-eta-minutes="약 {n}분"' in html
+    assert "노이즈 제거" in html  # the waifu2x option label
