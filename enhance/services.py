@@ -6,11 +6,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from billing import policy
+from billing.plans import format_megapixels
 from enhance.models import Job, JobStatus
 from enhance.worker.wakeup import send_wakeup
 
@@ -48,11 +50,26 @@ def _checked_options(model_id: str, options: dict | None) -> dict:
             "label": info.label, "reason": exc}) from None
 
 
+def _check_size(model_id: str, options: dict, photo) -> None:
+    """Work the workers cannot finish in time is refused now, with the reason, not after 30 minutes."""
+    cap = settings.SCRATCH_REPAIR_MAX_PIXELS
+    pixels = (photo.width or 0) * (photo.height or 0)
+    if model_id == "bopb" and options.get("scratches") and cap and pixels > cap:
+        raise SubmitRefused(
+            _(
+                "Scratch repair takes photos up to %(limit)s megapixels; this one has %(size)s. "
+                "Run restoration without scratch repair, or upload a smaller copy."
+            )
+            % {"limit": format_megapixels(cap), "size": formats.number_format(pixels / 1_000_000, 1)}
+        )
+
+
 def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     """Validate, ask billing's policy, create the Job row and wake a worker once it is committed."""
     if photo is None or photo.owner_id != user.pk:
         raise SubmitRefused(_("Photo not found."), 404)
     clean = _checked_options(model_id, options)
+    _check_size(model_id, clean, photo)
     with transaction.atomic():
         try:
             admission = policy.admit(user, model_id, width=photo.width, height=photo.height)

@@ -230,6 +230,11 @@ JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 45.0)
 # (several workers each using every core only fight over them).
 WORKER_TORCH_THREADS = env_int("RESTORE_TORCH_THREADS", 0)
 GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
+# Scratch repair (BOPB's masked attention) takes time that grows with the square of the
+# pixel count: on 2 CPU cores 0.5 MP took 28 s and 1 MP 108 s, so 4 MP would hit the
+# 30-minute task limit. Larger photos are refused at submit with the reason. Raise it on
+# GPU workers; 0 = no cap.
+SCRATCH_REPAIR_MAX_PIXELS = env_int("SCRATCH_REPAIR_MAX_PIXELS", 2_000_000)
 
 # --- task queue (django-q2) -----------------------------------------------
 # The queue message only wakes a worker; the Job row is the truth (see enhance/worker/).

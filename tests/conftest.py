@@ -100,3 +100,15 @@ def shared_weights_dir(tmp_path_factory):
     folder = os.environ.get("RESTORE_TEST_WEIGHTS_DIR") or str(tmp_path_factory.mktemp("shared-weights"))
     configure(weights_dir=folder)
     return folder
+
+
+@pytest.fixture
+def bopb_installed(monkeypatch):
+    """Restoration offered by the engine as if its weights were present (the tests never run it)."""
+    from enhance.engine import registry
+
+    pipeline = next((p for p in registry.all_pipelines() if p.model_id == "bopb"), None)
+    if pipeline is None:
+        pytest.skip("the engine registry has no bopb pipeline yet")
+    monkeypatch.setattr(type(pipeline), "weights_status", lambda self, folder: (True, ""))
+    return pipeline

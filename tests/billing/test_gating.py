@@ -19,18 +19,6 @@ from tests.billing.conftest import make_subscription
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bopb_installed(monkeypatch):
-    """Restoration offered by the engine with its weights present, so only the plan can refuse it."""
-    from enhance.engine import registry
-
-    pipeline = next((p for p in registry.all_pipelines() if p.model_id == "bopb"), None)
-    if pipeline is None:
-        pytest.skip("the engine registry has no bopb pipeline yet")
-    monkeypatch.setattr(type(pipeline), "weights_status", lambda self, folder: (True, ""))
-    return pipeline
-
-
 def token_client(user) -> APIClient:
     _instance, token = get_token_model().objects.create(user=user, expiry=None)
     client = APIClient()

@@ -1,0 +1,65 @@
+"""Scratch repair's time grows with the square of the photo's pixels: photos the workers
+could not finish within the task limit are refused at submit, with the reason."""
+
+import pytest
+
+from albums.models import Photo
+from enhance import services
+from enhance.models import Job
+from tests.billing.conftest import make_subscription
+
+pytestmark = pytest.mark.django_db
+
+
+def _sized(photo, width, height):
+    Photo.objects.filter(pk=photo.pk).update(width=width, height=height)
+    photo.refresh_from_db()
+    return photo
+
+
+@pytest.fixture
+def pro_owner(owner):
+    make_subscription(owner)
+    return owner
+
+
+def test_a_photo_over_the_cap_is_refused_with_the_reason(bopb_installed, pro_owner, photo, settings):
+    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
+    with pytest.raises(services.SubmitRefused) as refused:
+        services.submit(pro_owner, _sized(photo, 2000, 1200), "bopb", {"scratches": True})
+    assert refused.value.status == 400
+    assert "up to 2 megapixels; this one has 2.4" in str(refused.value)
+    assert Job.objects.count() == 0
+
+
+def test_at_the_cap_and_without_scratch_repair_it_runs(bopb_installed, pro_owner, photo, settings):
+    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
+    assert services.submit(pro_owner, _sized(photo, 2000, 1000), "bopb", {"scratches": True})
+    assert services.submit(pro_owner, _sized(photo, 6000, 4000), "bopb", {"scratches": False})
+    settings.SCRATCH_REPAIR_MAX_PIXELS = 0  # no cap, e.g. on GPU workers
+    assert services.submit(pro_owner, _sized(photo, 6000, 4000), "bopb", {"scratches": True})
+    assert Job.objects.count() == 3
+
+
+def test_the_api_answers_400_with_the_reason(bopb_installed, pro_owner, photo, settings):
+    from rest_framework.test import APIClient
+
+    settings.SCRATCH_REPAIR_MAX_PIXELS = 1_000_000
+    client = APIClient()
+    client.force_authenticate(pro_owner)
+    response = client.post(
+        "/api/v1/jobs/",
+        {"photo": _sized(photo, 1500, 1000).pk, "model": "bopb", "options": {"scratches": True}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "Scratch repair takes photos up to 1 megapixels" in str(response.json())
+
+
+def test_the_reason_is_in_the_owners_language(bopb_installed, pro_owner, photo, settings):
+    from django.utils import translation
+
+    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
+    with translation.override("ko"), pytest.raises(services.SubmitRefused) as refused:
+        services.submit(pro_owner, _sized(photo, 2000, 1200), "bopb", {"scratches": True})
+    assert "긁힘 복원은 2메가픽셀까지의 사진만 받습니다" in str(refused.value)
