@@ -62,6 +62,6 @@ def panel_types() -> list[dict]:
         info = models.get(choice.model) if choice.model else None
         available = choice.model is None or (info is not None and info.available)
         reason = "" if available else (info.reason if info else _("This model is not installed."))
-        rows.append({"key": choice.key, "label": choice.label, "model": choice.model,
+        rows.append({"key": choice.key, "label": choice.label, "model": choice.model, "options": choice.options,
                      "available": available, "reason": reason, "info": info})
     return rows

@@ -36,32 +36,33 @@ def _checked_options(model_id: str, options: dict | None) -> dict:
     info = models.get(model_id)
     if info is None:
         known = ", ".join(sorted(models))
-        raise SubmitRefused(_("Unknown model “%(model)s”; choose one of: %(known)s.") % {
-            "model": model_id, "known": known})
+        raise SubmitRefused(
+            _("Unknown model “%(model)s”; choose one of: %(known)s.") % {"model": model_id, "known": known}
+        )
     if not info.available:
-        raise SubmitRefused(_("%(label)s is not available right now: %(reason)s") % {
-            "label": info.label, "reason": info.reason})
+        raise SubmitRefused(
+            _("%(label)s is not available right now: %(reason)s") % {"label": info.label, "reason": info.reason}
+        )
     if options is not None and not isinstance(options, dict):
         raise SubmitRefused(_("Options must be an object of option names and values."))
     try:
         return validate_options(model_id, options or {})
     except ValueError as exc:
-        raise SubmitRefused(_("Invalid options for %(label)s: %(reason)s") % {
-            "label": info.label, "reason": exc}) from None
-
-
-def _check_size(model_id: str, options: dict, photo) -> None:
-    """Work the workers cannot finish in time is refused now, with the reason, not after 30 minutes."""
-    cap = settings.SCRATCH_REPAIR_MAX_PIXELS
-    pixels = (photo.width or 0) * (photo.height or 0)
-    if model_id == "bopb" and options.get("scratches") and cap and pixels > cap:
         raise SubmitRefused(
-            _(
-                "Scratch repair takes photos up to %(limit)s megapixels; this one has %(size)s. "
-                "Run restoration without scratch repair, or upload a smaller copy."
-            )
-            % {"limit": format_megapixels(cap), "size": formats.number_format(pixels / 1_000_000, 1)}
-        )
+            _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": exc}
+        ) from None
+
+
+def size_refusal(model_id: str, options: dict, width: int, height: int) -> str:
+    """Why the workers could not finish this photo in time, or "" (refused at submit, not after 30 minutes)."""
+    cap = settings.SCRATCH_REPAIR_MAX_PIXELS
+    pixels = (width or 0) * (height or 0)
+    if model_id == "bopb" and options.get("scratches") and cap and pixels > cap:
+        return _(
+            "Scratch repair takes photos up to %(limit)s megapixels; this one has %(size)s. "
+            "Run restoration without scratch repair, or upload a smaller copy."
+        ) % {"limit": format_megapixels(cap), "size": formats.number_format(pixels / 1_000_000, 1)}
+    return ""
 
 
 def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
@@ -69,14 +70,20 @@ def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     if photo is None or photo.owner_id != user.pk:
         raise SubmitRefused(_("Photo not found."), 404)
     clean = _checked_options(model_id, options)
-    _check_size(model_id, clean, photo)
+    too_large = size_refusal(model_id, clean, photo.width, photo.height)
+    if too_large:
+        raise SubmitRefused(too_large)
     with transaction.atomic():
         try:
             admission = policy.admit(user, model_id, width=photo.width, height=photo.height)
         except policy.PolicyRefusal as refusal:
             raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url) from None
         job = Job.objects.create(
-            owner=user, photo=photo, model=model_id, options=clean, priority=admission.priority,
+            owner=user,
+            photo=photo,
+            model=model_id,
+            options=clean,
+            priority=admission.priority,
             stage=_("Waiting for a worker"),
         )
         transaction.on_commit(lambda: send_wakeup(job.pk))
@@ -113,10 +120,14 @@ def cancel(user_or_none, job: Job) -> Job:
         raise SubmitRefused(_("Job not found."), 404)
     now = timezone.now()
     Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELED, finished_at=now, stage=_("Canceled"), cancel_requested=True,
+        status=JobStatus.CANCELED,
+        finished_at=now,
+        stage=_("Canceled"),
+        cancel_requested=True,
     )
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        cancel_requested=True, stage=_("Canceling…"),
+        cancel_requested=True,
+        stage=_("Canceling…"),
     )
     job.refresh_from_db()
     return job
@@ -126,9 +137,17 @@ def retry(job: Job) -> Job:
     """Operator action: put a failed or canceled job back in the queue as a fresh run."""
     with transaction.atomic():
         updated = Job.objects.filter(pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELED]).update(
-            status=JobStatus.QUEUED, attempts=0, error="", progress=0, stage=_("Waiting for a worker"),
-            cancel_requested=False, worker="", heartbeat=None, queued_at=timezone.now(),
-            started_at=None, finished_at=None,
+            status=JobStatus.QUEUED,
+            attempts=0,
+            error="",
+            progress=0,
+            stage=_("Waiting for a worker"),
+            cancel_requested=False,
+            worker="",
+            heartbeat=None,
+            queued_at=timezone.now(),
+            started_at=None,
+            finished_at=None,
         )
         if updated:
             transaction.on_commit(lambda: send_wakeup(job.pk))

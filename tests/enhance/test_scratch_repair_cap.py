@@ -2,6 +2,7 @@
 could not finish within the task limit are refused at submit, with the reason."""
 
 import pytest
+from django.urls import reverse
 
 from albums.models import Photo
 from enhance import services
@@ -63,3 +64,21 @@ def test_the_reason_is_in_the_owners_language(bopb_installed, pro_owner, photo, 
     with translation.override("ko"), pytest.raises(services.SubmitRefused) as refused:
         services.submit(pro_owner, _sized(photo, 2000, 1200), "bopb", {"scratches": True})
     assert "긁힘 복원은 2메가픽셀까지의 사진만 받습니다" in str(refused.value)
+
+
+def test_the_photo_page_marks_scratch_repair_unavailable_for_a_large_photo(
+    bopb_installed, pro_owner, owner_client, photo, settings
+):
+    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
+    url = reverse("photo_detail", args=[photo.pk])
+    _sized(photo, 1000, 800)
+    small = owner_client.get(url).content.decode()
+    option = small[small.index('value="restore_scratches"') :].split(">", 1)[0]
+    assert "disabled" not in option and "Scratch repair takes photos" not in small
+    _sized(photo, 2000, 1200)
+    large = owner_client.get(url).content.decode()
+    option = large[large.index('value="restore_scratches"') :].split(">", 1)[0]
+    assert "disabled" in option
+    assert "Scratch repair takes photos up to 2 megapixels; this one has 2.4" in large
+    restore = large[large.index('value="restore"') :].split(">", 1)[0]
+    assert "disabled" not in restore  # restoration without scratch repair still runs
