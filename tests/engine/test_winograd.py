@@ -21,8 +21,9 @@ from enhance.engine.archs import waifu2x
 from enhance.engine.archs.rrdbnet import RRDBNet
 from enhance.engine.device import cpu_has_avx512_bf16
 from enhance.engine.kernels import build, heap
+from enhance.engine.kernels.accelerate import accelerate
 from enhance.engine.kernels.deconv import Deconv4x4Stride2
-from enhance.engine.kernels.winograd import WinogradConv3x3, accelerate, pack_weights, supports
+from enhance.engine.kernels.winograd import WinogradConv3x3, pack_weights, supports
 
 pytestmark = pytest.mark.engine
 

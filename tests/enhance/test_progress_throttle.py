@@ -11,11 +11,17 @@ def _updates(queries) -> int:
     return sum(1 for q in queries if q["sql"].startswith("UPDATE"))
 
 
-def test_progress_writes_at_most_twice_a_second(queued_job, monkeypatch):
+@pytest.fixture
+def claimed(queued_job, monkeypatch):
+    """The claimed job, its reporter, and the clock the reporter reads (a list to advance)."""
     job = claim_next("w1")
     clock = [1000.0]
     monkeypatch.setattr("enhance.worker.progress.time.monotonic", lambda: clock[0])
-    reporter = JobReporter(job.pk, "w1")
+    return job, JobReporter(job.pk, "w1"), clock
+
+
+def test_progress_writes_at_most_twice_a_second(claimed):
+    job, reporter, clock = claimed
     with CaptureQueriesContext(connection) as queries:
         for step in range(100):  # 100 tiles within 2 seconds
             clock[0] += 0.02
@@ -24,11 +30,8 @@ def test_progress_writes_at_most_twice_a_second(queued_job, monkeypatch):
     assert Job.objects.get(pk=job.pk).progress > 0
 
 
-def test_cancel_checks_are_throttled_too(queued_job, monkeypatch):
-    job = claim_next("w1")
-    clock = [1000.0]
-    monkeypatch.setattr("enhance.worker.progress.time.monotonic", lambda: clock[0])
-    reporter = JobReporter(job.pk, "w1")
+def test_cancel_checks_are_throttled_too(claimed):
+    job, reporter, clock = claimed
     with CaptureQueriesContext(connection) as queries:
         for _ in range(50):
             clock[0] += 0.02

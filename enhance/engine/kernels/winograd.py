@@ -1,5 +1,5 @@
-"""Winograd F(2x2, 3x3) convolution module for bf16 on CPUs with AVX-512 BF16, and the pass
-that swaps it into a network. See winograd_f23.c for why and how.
+"""Winograd F(2x2, 3x3) convolution module for bf16 on CPUs with AVX-512 BF16. See
+winograd_f23.c for why and how; accelerate.py swaps it into a network.
 
 The module keeps the original Conv2d and falls back to it for any input the kernel does
 not take (not bf16, not on the CPU, channels not innermost), so swapping is always safe."""
@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from enhance.engine.kernels import deconv
 from enhance.engine.kernels.build import WinoArgs, kernel_library
 
 # G of F(2x2, 3x3): U = G g G^T turns a 3x3 kernel into its 4x4 Winograd form.
@@ -117,41 +116,3 @@ class WinogradConv3x3(nn.Module):
         )  # fmt: skip
         if kernel_library().wino_f23(ctypes.byref(args), torch.get_num_threads()) != 0:
             raise MemoryError("out of memory in the Winograd convolution")
-
-
-def accelerate(model: nn.Module) -> int:
-    """Swap every supported 3x3 conv (with a following LeakyReLU fused where a Sequential pairs
-    them) for WinogradConv3x3 and waifu2x's 4x4 stride-2 output layers for Deconv4x4Stride2,
-    in place. Returns how many were swapped; 0 when the kernel is
-    unavailable on this machine."""
-    if kernel_library() is None:
-        return 0
-    return _swap(model)
-
-
-def _conv_then_leaky_relu(module: nn.Module) -> bool:
-    if not isinstance(module, nn.Sequential) or len(module) != 2:
-        return False
-    return supports(module[0]) and type(module[1]) is nn.LeakyReLU
-
-
-def _swap(module: nn.Module) -> int:
-    swapped = 0
-    for name, child in module.named_children():
-        if (
-            isinstance(child, nn.Sequential)
-            and len(child) == 2
-            and supports(child[0])
-            and type(child[1]) is nn.LeakyReLU
-        ):
-            setattr(module, name, WinogradConv3x3(child[0], child[1].negative_slope))
-            swapped += 1
-        elif supports(child):
-            setattr(module, name, WinogradConv3x3(child))
-            swapped += 1
-        elif deconv.supports(child):
-            setattr(module, name, deconv.Deconv4x4Stride2(child))
-            swapped += 1
-        else:
-            swapped += _swap(child)
-    return swapped

@@ -11,8 +11,8 @@ from PIL import Image
 from torch import nn
 
 from enhance.engine.context import RunContext
+from enhance.engine.kernels.accelerate import accelerate
 from enhance.engine.kernels.heap import keep_freed_memory
-from enhance.engine.kernels.winograd import accelerate
 
 
 def image_to_tensor(img: Image.Image) -> torch.Tensor:
