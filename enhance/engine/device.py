@@ -25,9 +25,11 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
-def cpu_has_avx512_bf16() -> bool:
-    """What the engine's own bf16 kernels need (x86-64 with AVX-512 BF16)."""
-    return platform.machine().lower() in ("x86_64", "amd64") and "avx512_bf16" in cpu_flags()
+def cpu_has_avx512_bf16_and_vnni() -> bool:
+    """What the engine's own bf16 kernels need: x86-64 with AVX-512 BF16 and VNNI (every CPU
+    with the first has the second; both are checked so a hypervisor hiding one is caught)."""
+    flags = cpu_flags()
+    return platform.machine().lower() in ("x86_64", "amd64") and {"avx512_bf16", "avx512_vnni"} <= flags
 
 
 @functools.cache

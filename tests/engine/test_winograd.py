@@ -1,4 +1,4 @@
-"""The bf16 kernels (Winograd F(2x2, 3x3) convolution; 4x4 stride-2 transposed convolution):
+"""The bf16 kernels (Winograd F(4x4, 3x3) convolution on int16; 4x4 stride-2 transposed convolution):
 accuracy against float64, strided slices in and out, fallbacks, the swap pass, and how the
 engine behaves when they cannot be built."""
 
@@ -19,16 +19,16 @@ from torch import nn
 from enhance.engine.api import collector_paused
 from enhance.engine.archs import waifu2x
 from enhance.engine.archs.rrdbnet import RRDBNet
-from enhance.engine.device import cpu_has_avx512_bf16
+from enhance.engine.device import cpu_has_avx512_bf16_and_vnni
 from enhance.engine.kernels import build, heap
 from enhance.engine.kernels.accelerate import accelerate
 from enhance.engine.kernels.deconv import Deconv4x4Stride2
-from enhance.engine.kernels.winograd import WinogradConv3x3, pack_weights, supports
+from enhance.engine.kernels.winograd import WinogradConv3x3, pack_weights, quantization_bits, supports
 
 pytestmark = pytest.mark.engine
 
 needs_kernel = pytest.mark.skipif(
-    not cpu_has_avx512_bf16(), reason="CPU without AVX-512 BF16 uses PyTorch's convolution"
+    not cpu_has_avx512_bf16_and_vnni(), reason="CPU without AVX-512 BF16 and VNNI uses PyTorch's convolution"
 )
 
 
@@ -78,7 +78,8 @@ def test_matches_float64_convolution(cin, cout, height, width, padding, slope):
     assert fast.shape == ref.shape
     assert fast.dtype == torch.bfloat16
     assert fast.is_contiguous(memory_format=torch.channels_last)
-    # Two bf16 roundings (transformed input and weights) where the direct path has one.
+    # Transformed input and weights are each rounded to 12-13 bits where the direct path
+    # rounds nothing beyond bf16: allow a little more error than bf16 alone.
     assert _relative_error(fast, ref) < 2.5 * max(_relative_error(direct, ref), 1e-3)
 
 
@@ -117,7 +118,7 @@ def test_falls_back_to_the_original_convolution_for_other_inputs():
 
 
 def test_swap_pass_picks_the_supported_convolutions(monkeypatch):
-    if not cpu_has_avx512_bf16():
+    if not cpu_has_avx512_bf16_and_vnni():
         assert accelerate(RRDBNet().to(torch.bfloat16)) == 0
         return
     realsr = RRDBNet().to(torch.bfloat16)
@@ -146,7 +147,7 @@ def test_swap_is_off_when_disabled(monkeypatch):
 
 
 def test_a_failed_build_logs_and_falls_back(monkeypatch, tmp_path, caplog):
-    monkeypatch.setattr(build, "cpu_has_avx512_bf16", lambda: True)
+    monkeypatch.setattr(build, "cpu_has_avx512_bf16_and_vnni", lambda: True)
     cache = tmp_path / "kernels"
     monkeypatch.setenv("RESTORE_KERNEL_CACHE", str(cache))
     monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
@@ -174,11 +175,55 @@ def test_packed_weights_reproduce_the_kernel_transform():
     # U = G g G^T: the centre tap of a delta kernel maps to the known row of G x G.
     weight = torch.zeros(16, 2, 3, 3)
     weight[:, 0, 1, 1] = 1.0
-    packed = pack_weights(weight).float()  # [16 positions][cin/2][cout][2]
-    g_centre = torch.tensor([0.0, 0.5, -0.5, 0.0])
-    expected = torch.outer(g_centre, g_centre).reshape(16)
-    assert torch.equal(packed[:, 0, 0, 0], expected)
-    assert torch.equal(packed[:, 0, :, 1], torch.zeros(16, 16))
+    packed, scales = pack_weights(weight)  # [36][cout/16][cin/2][16][2], [36][cout]
+    assert packed.dtype == torch.int16 and packed.shape == (36, 1, 1, 16, 2)
+    g_centre = torch.tensor([0.0, -1 / 6, 1 / 6, 1 / 12, -1 / 12, 0.0], dtype=torch.float64)
+    expected = torch.outer(g_centre, g_centre).reshape(36)
+    dequantized = packed[:, 0, 0, :, 0].double() * scales.double()
+    assert torch.allclose(dequantized, expected[:, None].expand(36, 16), rtol=1e-6, atol=0)
+    assert not packed[:, 0, 0, :, 1].any()  # the second input channel's weights are zero
+
+
+def test_packing_keeps_output_channel_chunks_contiguous():
+    torch.manual_seed(3)
+    weight = torch.randn(128, 4, 3, 3)
+    packed, scales = pack_weights(weight)
+    assert packed.shape == (36, 2, 2, 64, 2)  # two chunks of 64 output channels
+    alone, alone_scales = pack_weights(weight[64:])
+    assert torch.equal(packed[:, 1], alone[:, 0]) and torch.equal(scales[:, 64:], alone_scales)
+
+
+@pytest.mark.parametrize("cin", [16, 32, 48, 64, 96, 128, 192, 256, 288, 512, 1024])
+def test_quantization_bits_leave_no_room_for_int32_overflow(cin):
+    input_bits, weight_bits = quantization_bits(cin)
+    assert cin * (2**input_bits - 1) * (2**weight_bits - 1) < 2**31
+    assert 10 <= weight_bits <= input_bits <= 14
+
+
+@needs_kernel
+@pytest.mark.parametrize("cin", [256, 288])
+def test_worst_case_sums_do_not_overflow(cin):
+    # Every input and weight at full scale with one sign: each int32 sum reaches its bound.
+    conv = nn.Conv2d(cin, 64, 3, 1, 1).to(torch.bfloat16)
+    with torch.no_grad():
+        conv.weight.fill_(1.0 / cin)
+        conv.bias.zero_()
+    x = _bf16_last(torch.full((1, cin, 8, 8), 30.0))
+    ref = F.conv2d(x.double(), conv.weight.double(), padding=1)
+    with torch.inference_mode():
+        fast = WinogradConv3x3(conv)(x)
+    assert _relative_error(fast, ref) < 1e-2
+
+
+@needs_kernel
+def test_zero_tiles_give_the_bias_exactly():
+    conv = _conv(32, 32, 1).to(torch.bfloat16)
+    x = torch.zeros(1, 32, 12, 12)
+    x[:, :, :4, :4] = torch.randn(1, 32, 4, 4)  # one tile of signal, the rest all zero
+    with torch.inference_mode():
+        out = WinogradConv3x3(conv)(_bf16_last(x))
+    bias = conv.bias.to(torch.bfloat16).view(1, 32)
+    assert torch.equal(out[:, :, 8:, 8:].permute(0, 2, 3, 1).reshape(-1, 32), bias.expand(16, 32))
 
 
 @needs_kernel

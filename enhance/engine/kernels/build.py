@@ -1,10 +1,10 @@
-"""Compile the engine's C kernels (winograd_f23.c, deconv_k4s2.c) on first use and load
+"""Compile the engine's C kernels (winograd_f43.c, deconv_k4s2.c) on first use and load
 them with ctypes.
 
 The shared library is cached per source hash and compiler flags under the kernel cache
 folder (env RESTORE_KERNEL_CACHE, default ~/.cache/restore/kernels), written under a
 temporary name and renamed, so concurrent workers never load a half-written file. Any
-failure (no C compiler, a CPU without AVX-512 BF16, RESTORE_FAST_CONV=0) returns None and
+failure (no C compiler, a CPU without AVX-512 BF16 and VNNI, RESTORE_FAST_CONV=0) returns None and
 the engine keeps using PyTorch's own convolutions."""
 
 from __future__ import annotations
@@ -19,21 +19,21 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from enhance.engine.device import cpu_has_avx512_bf16
+from enhance.engine.device import cpu_has_avx512_bf16_and_vnni
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-SOURCES = (HERE / "winograd_f23.c", HERE / "deconv_k4s2.c")
+SOURCES = (HERE / "winograd_f43.c", HERE / "deconv_k4s2.c")
 HEADERS = (HERE / "bf16_gemm.h",)
 FLAGS = (
     "-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp",
-    "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mfma",
+    "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mavx512vnni", "-mfma",
 )  # fmt: skip
 
 
 class WinoArgs(ctypes.Structure):
-    """Mirror of wino_args in winograd_f23.c (same order and types)."""
+    """Mirror of wino_args in winograd_f43.c (same order and types)."""
 
     _fields_ = [
         ("x", ctypes.c_void_p), ("x_sn", ctypes.c_long), ("x_sh", ctypes.c_long), ("x_sw", ctypes.c_long),
@@ -41,7 +41,7 @@ class WinoArgs(ctypes.Structure):
         ("y", ctypes.c_void_p), ("y_sn", ctypes.c_long), ("y_sh", ctypes.c_long), ("y_sw", ctypes.c_long),
         ("ho", ctypes.c_int), ("wo", ctypes.c_int), ("cout", ctypes.c_int), ("pad", ctypes.c_int),
         ("u", ctypes.c_void_p), ("bias", ctypes.c_void_p), ("slope", ctypes.c_float),
-        ("block_tiles", ctypes.c_int),
+        ("block_tiles", ctypes.c_int), ("u_scale", ctypes.c_void_p), ("v_bits", ctypes.c_int),
     ]  # fmt: skip
 
 
@@ -101,8 +101,8 @@ def kernel_library() -> ctypes.CDLL | None:
     """The loaded kernels, or None when this machine cannot use them (logged once)."""
     if not fast_conv_enabled():
         return None
-    if not cpu_has_avx512_bf16():
-        log.info("fast bf16 convolution off: this CPU has no AVX-512 BF16")
+    if not cpu_has_avx512_bf16_and_vnni():
+        log.info("fast bf16 convolution off: this CPU lacks AVX-512 BF16 or VNNI")
         return None
     compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     if compiler is None:
@@ -115,8 +115,8 @@ def kernel_library() -> ctypes.CDLL | None:
         detail = getattr(exc, "stderr", "") or exc
         log.warning("fast bf16 convolution off: building the kernels failed: %s", detail)
         return None
-    lib.wino_f23.argtypes = [ctypes.POINTER(WinoArgs), ctypes.c_int]
-    lib.wino_f23.restype = ctypes.c_int
+    lib.wino_f43.argtypes = [ctypes.POINTER(WinoArgs), ctypes.c_int]
+    lib.wino_f43.restype = ctypes.c_int
     lib.deconv_k4s2.argtypes = [ctypes.POINTER(DeconvArgs), ctypes.c_int]
     lib.deconv_k4s2.restype = ctypes.c_int
     log.info("fast bf16 convolution on: %s", target)

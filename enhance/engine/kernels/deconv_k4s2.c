@@ -1,5 +1,5 @@
 /* waifu2x's output layer, ConvTranspose2d(cin, 3, kernel 4, stride 2, padding 3), on bf16
- * data for CPUs with AVX-512 BF16. Built into the same library as winograd_f23.c.
+ * data for CPUs with AVX-512 BF16. Built into the same library as winograd_f43.c.
  *
  * Why: oneDNN's transposed convolution with three output channels used a few percent of
  * the CPU (40 ms of a 210 ms UpConv7 pass). Here it is one GEMM with the same multiply

@@ -1,5 +1,5 @@
-"""Winograd F(2x2, 3x3) convolution module for bf16 on CPUs with AVX-512 BF16. See
-winograd_f23.c for why and how; accelerate.py swaps it into a network.
+"""Winograd F(4x4, 3x3) convolution module for bf16 on CPUs with AVX-512 BF16 and VNNI.
+See winograd_f43.c for why and how; accelerate.py swaps it into a network.
 
 The module keeps the original Conv2d and falls back to it for any input the kernel does
 not take (not bf16, not on the CPU, channels not innermost), so swapping is always safe."""
@@ -7,6 +7,7 @@ not take (not bf16, not on the CPU, channels not innermost), so swapping is alwa
 from __future__ import annotations
 
 import ctypes
+import math
 
 import torch
 import torch.nn.functional as F
@@ -14,23 +15,51 @@ from torch import nn
 
 from enhance.engine.kernels.build import WinoArgs, kernel_library
 
-# G of F(2x2, 3x3): U = G g G^T turns a 3x3 kernel into its 4x4 Winograd form.
-_G = torch.tensor([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]], dtype=torch.float64)
-# Scratch per thread: the transformed input of one block of tiles stays within about 200 KB (L2).
-_SCRATCH_BYTES = 200_000
+# G of F(4x4, 3x3) (points 0, 1, -1, 2, -2, infinity): U = G g G^T turns a 3x3 kernel into
+# its 6x6 Winograd form.
+_G = torch.tensor(
+    [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+     [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+    dtype=torch.float64,
+)  # fmt: skip
+_POSITIONS = 36
+# Scratch per thread: the quantized input of one block of tiles stays within about 800 KB (L2).
+_SCRATCH_BYTES = 800_000
 _BLOCK_MULTIPLE = 24
+_MAX_BITS = 14
 
 
-def pack_weights(weight: torch.Tensor) -> torch.Tensor:
-    """(cout, cin, 3, 3) -> bf16 [16][cin/2][cout][2], the layout the kernel's vdpbf16ps reads."""
+def quantization_bits(cin: int) -> tuple[int, int]:
+    """Magnitude bits (input rows, weight columns) such that a sum of cin int16 products
+    can never leave int32: cin * 2^(a+b) <= 2^31."""
+    budget = 31 - math.ceil(math.log2(cin))
+    weight_bits = min(_MAX_BITS, budget // 2)
+    return min(_MAX_BITS, budget - weight_bits), weight_bits
+
+
+def output_chunk(cout: int) -> int:
+    """Output channels per microkernel call (as in winograd_f43.c)."""
+    return min(64, cout)
+
+
+def pack_weights(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(cout, cin, 3, 3) -> (int16 [36][cout/chunk][cin/2][chunk][2], the layout vpdpwssd
+    reads, and fp32 scales [36][cout]): U = G g G^T, each (position, output channel) column
+    quantized to +-(2^b - 1) with its own scale. Each microkernel's slice of U is contiguous:
+    with rows a whole cout apart, cout = 256 mapped them onto a quarter of the L1 sets."""
     cout, cin = weight.shape[:2]
-    u = torch.einsum("ai,ocij,bj->aboc", _G, weight.detach().double().cpu(), _G).reshape(16, cout, cin)
-    u = u.permute(0, 2, 1).reshape(16, cin // 2, 2, cout).permute(0, 1, 3, 2)
-    return u.float().to(torch.bfloat16).contiguous()
+    u = torch.einsum("ai,ocij,bj->abco", _G, weight.detach().double().cpu(), _G).reshape(_POSITIONS, cin, cout)
+    top = 2 ** quantization_bits(cin)[1] - 1
+    scale = u.abs().amax(dim=1, keepdim=True) / top
+    scale = torch.where(scale > 0, scale, torch.ones_like(scale))  # an all-zero column stays zero
+    q = torch.round(u / scale).to(torch.int16)
+    chunk = output_chunk(cout)
+    q = q.reshape(_POSITIONS, cin // 2, 2, cout // chunk, chunk).permute(0, 3, 1, 4, 2).contiguous()
+    return q, scale.reshape(_POSITIONS, cout).float().contiguous()
 
 
 def block_tiles(cin: int) -> int:
-    fit = _SCRATCH_BYTES // (16 * 2 * cin)
+    fit = _SCRATCH_BYTES // (_POSITIONS * 2 * cin)
     return max(_BLOCK_MULTIPLE, min(96, fit // _BLOCK_MULTIPLE * _BLOCK_MULTIPLE))
 
 
@@ -62,7 +91,10 @@ class WinogradConv3x3(nn.Module):
         self.conv = conv
         self.slope = float(slope)
         self.pad = conv.padding[0]
-        self.register_buffer("packed", pack_weights(conv.weight), persistent=False)
+        packed, scales = pack_weights(conv.weight)
+        self.register_buffer("packed", packed, persistent=False)
+        self.register_buffer("scales", scales, persistent=False)
+        self.input_bits = quantization_bits(conv.in_channels)[0]
         bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels)
         self.register_buffer("bias32", bias.detach().float().contiguous(), persistent=False)
         self.block_tiles = block_tiles(conv.in_channels)
@@ -112,7 +144,7 @@ class WinogradConv3x3(nn.Module):
             x.data_ptr(), x.stride(0), x.stride(2), x.stride(3), n, x.shape[2], x.shape[3], x.shape[1],
             out.data_ptr(), out.stride(0), out.stride(2), out.stride(3), ho, wo, cout, self.pad,
             self.packed.data_ptr(), self.bias32.data_ptr(), self.slope if slope is None else slope,
-            self.block_tiles,
+            self.block_tiles, self.scales.data_ptr(), self.input_bits,
         )  # fmt: skip
-        if kernel_library().wino_f23(ctypes.byref(args), torch.get_num_threads()) != 0:
+        if kernel_library().wino_f43(ctypes.byref(args), torch.get_num_threads()) != 0:
             raise MemoryError("out of memory in the Winograd convolution")
