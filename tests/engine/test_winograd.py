@@ -65,6 +65,8 @@ def test_kernel_builds_on_a_bf16_cpu():
         (128, 256, 9, 10, 0, 0.1),  # several output chunks of 64
         (64, 16, 3, 3, 0, 0.1),  # a single output pixel
         (32, 64, 1, 1, 1, 1.0),  # a single input pixel, padded
+        (64, 3, 13, 18, 0, 1.0),  # waifu2x's RGB output conv: 16 computed, 3 stored
+        (32, 7, 6, 5, 1, 0.1),  # another count below 16
     ],
 )
 def test_matches_float64_convolution(cin, cout, height, width, padding, slope):
@@ -122,9 +124,9 @@ def test_swap_pass_picks_the_supported_convolutions(monkeypatch):
         assert accelerate(RRDBNet().to(torch.bfloat16)) == 0
         return
     realsr = RRDBNet().to(torch.bfloat16)
-    # 23 RRDBs x 3 RDBs x 5 convs + trunk_conv, upconv1/2, HRconv; not conv_first (3 in) or conv_last (3 out).
-    assert accelerate(realsr) == 23 * 3 * 5 + 4
-    assert type(realsr.conv_first) is nn.Conv2d and type(realsr.conv_last) is nn.Conv2d
+    # 23 RRDBs x 3 RDBs x 5 convs + trunk_conv, upconv1/2, HRconv, conv_last; not conv_first (3 in).
+    assert accelerate(realsr) == 23 * 3 * 5 + 5
+    assert type(realsr.conv_first) is nn.Conv2d and isinstance(realsr.conv_last, WinogradConv3x3)
     upconv7 = waifu2x.build("upconv7").to(torch.bfloat16)
     assert accelerate(upconv7) == 6  # all 3x3 but 3 -> 16, LeakyReLU fused; and the output layer
     assert all(isinstance(layer, WinogradConv3x3) and layer.slope == 0.1 for layer in upconv7.body[1:])
@@ -132,6 +134,7 @@ def test_swap_pass_picks_the_supported_convolutions(monkeypatch):
     upcunet = waifu2x.build("upcunet").to(torch.bfloat16)
     accelerate(upcunet)
     assert isinstance(upcunet.unet1.conv_bottom, Deconv4x4Stride2)
+    assert isinstance(upcunet.unet2.conv_bottom, WinogradConv3x3)  # 64 -> 3, padded to 16
     assert type(upcunet.unet1.conv2_up[0]) is nn.ConvTranspose2d  # 2x2 stride 2: PyTorch's path
     assert accelerate(waifu2x.build("upconv7")) == 0  # fp32 weights stay on PyTorch's path
 
@@ -167,7 +170,8 @@ def test_supports_only_plain_3x3_stride_1():
     assert not supports(nn.Conv2d(16, 16, 3, 2, 1).to(torch.bfloat16))
     assert not supports(nn.Conv2d(16, 16, 2, 2, 0).to(torch.bfloat16))
     assert not supports(nn.Conv2d(3, 16, 3, 1, 1).to(torch.bfloat16))  # 3 input channels
-    assert not supports(nn.Conv2d(16, 3, 3, 1, 1).to(torch.bfloat16))  # 3 output channels
+    assert supports(nn.Conv2d(16, 3, 3, 1, 1).to(torch.bfloat16))  # 3 output channels: padded to 16
+    assert not supports(nn.Conv2d(16, 48, 3, 1, 1).to(torch.bfloat16))  # not 16, 32 or chunks of 64
     assert not supports(nn.Conv2d(16, 16, 3, 1, 1, padding_mode="replicate").to(torch.bfloat16))
 
 

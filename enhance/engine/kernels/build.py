@@ -42,6 +42,7 @@ class WinoArgs(ctypes.Structure):
         ("ho", ctypes.c_int), ("wo", ctypes.c_int), ("cout", ctypes.c_int), ("pad", ctypes.c_int),
         ("u", ctypes.c_void_p), ("bias", ctypes.c_void_p), ("slope", ctypes.c_float),
         ("block_tiles", ctypes.c_int), ("u_scale", ctypes.c_void_p), ("v_bits", ctypes.c_int),
+        ("y_channels", ctypes.c_int),
     ]  # fmt: skip
 
 

@@ -63,6 +63,15 @@ def block_tiles(cin: int) -> int:
     return max(_BLOCK_MULTIPLE, min(96, fit // _BLOCK_MULTIPLE * _BLOCK_MULTIPLE))
 
 
+def kernel_channels(cout: int) -> int | None:
+    """Output channels the kernel computes for a layer with cout: chunks of 64, or 16 or 32;
+    fewer than 16 (an RGB output layer) are padded up to 16 with zero weights and only the
+    real ones stored. None where the layer does not fit."""
+    if cout % 64 == 0 or cout in (16, 32):
+        return cout
+    return 16 if 0 < cout < 16 else None
+
+
 def supports(conv: nn.Module) -> bool:
     return (
         type(conv) is nn.Conv2d
@@ -73,7 +82,7 @@ def supports(conv: nn.Module) -> bool:
         and conv.padding in ((0, 0), (1, 1))
         and conv.padding_mode == "zeros"
         and conv.in_channels % 16 == 0
-        and (conv.out_channels % 64 == 0 or conv.out_channels in (16, 32))
+        and kernel_channels(conv.out_channels) is not None
         and conv.weight.dtype == torch.bfloat16
         and conv.weight.device.type == "cpu"
     )
@@ -91,12 +100,15 @@ class WinogradConv3x3(nn.Module):
         self.conv = conv
         self.slope = float(slope)
         self.pad = conv.padding[0]
-        packed, scales = pack_weights(conv.weight)
+        self.computed_channels = kernel_channels(conv.out_channels)
+        missing = self.computed_channels - conv.out_channels
+        weight = F.pad(conv.weight.detach().float(), (0, 0, 0, 0, 0, 0, 0, missing))
+        packed, scales = pack_weights(weight)
         self.register_buffer("packed", packed, persistent=False)
         self.register_buffer("scales", scales, persistent=False)
         self.input_bits = quantization_bits(conv.in_channels)[0]
-        bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels)
-        self.register_buffer("bias32", bias.detach().float().contiguous(), persistent=False)
+        bias = conv.bias.detach().float() if conv.bias is not None else torch.zeros(conv.out_channels)
+        self.register_buffer("bias32", F.pad(bias, (0, missing)).contiguous(), persistent=False)
         self.block_tiles = block_tiles(conv.in_channels)
 
     @property
@@ -142,9 +154,9 @@ class WinogradConv3x3(nn.Module):
             raise ValueError(f"output buffer is {tuple(out.shape)}, expected {(n, cout, ho, wo)}")
         args = WinoArgs(
             x.data_ptr(), x.stride(0), x.stride(2), x.stride(3), n, x.shape[2], x.shape[3], x.shape[1],
-            out.data_ptr(), out.stride(0), out.stride(2), out.stride(3), ho, wo, cout, self.pad,
-            self.packed.data_ptr(), self.bias32.data_ptr(), self.slope if slope is None else slope,
-            self.block_tiles, self.scales.data_ptr(), self.input_bits,
+            out.data_ptr(), out.stride(0), out.stride(2), out.stride(3), ho, wo, self.computed_channels,
+            self.pad, self.packed.data_ptr(), self.bias32.data_ptr(), self.slope if slope is None else slope,
+            self.block_tiles, self.scales.data_ptr(), self.input_bits, cout,
         )  # fmt: skip
         if kernel_library().wino_f43(ctypes.byref(args), torch.get_num_threads()) != 0:
             raise MemoryError("out of memory in the Winograd convolution")

@@ -40,6 +40,7 @@ typedef struct {
     int block_tiles;      /* tiles per block, a multiple of 24 */
     const float *u_scale; /* [36][cout] */
     int v_bits;           /* quantized input rows span +-(2^v_bits - 1) */
+    int y_channels;       /* channels stored: cout, or fewer when cout was padded up to 16 */
 } wino_args;
 
 enum { P = 36 };
@@ -179,7 +180,7 @@ static void output_tile(const wino_args *a, int img, int ty, int tx, const float
     const int oy = 4 * ty, ox = 4 * tx;
     const int rows = a->ho - oy < 4 ? a->ho - oy : 4, cols = a->wo - ox < 4 ? a->wo - ox : 4;
     const __m512 slope = _mm512_set1_ps(a->slope);
-    for (int c = 0; c < width; c += LANES) {
+    for (int c = 0; c < width && co0 + c < a->y_channels; c += LANES) {
         __m512 s[4][6];
         for (int j = 0; j < 6; j++) {
             __m512 col[6], out[4];
@@ -188,13 +189,16 @@ static void output_tile(const wino_args *a, int img, int ty, int tx, const float
             for (int i = 0; i < 4; i++) s[i][j] = out[i];
         }
         const __m512 bias = _mm512_loadu_ps(a->bias + co0 + c);
+        const int stored = a->y_channels - (co0 + c);
+        const __mmask16 lanes = stored >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << stored) - 1);
         for (int dy = 0; dy < rows; dy++) {
             __m512 out[4];
             OUTPUT_TRANSFORM(s[dy], out);
             bf16 *dst = a->y + img * a->y_sn + (long)(oy + dy) * a->y_sh + (long)ox * a->y_sw + co0 + c;
             for (int dx = 0; dx < cols; dx++) {
                 __m512 o = _mm512_add_ps(out[dx], bias);
-                store_bf16(dst + dx * a->y_sw, _mm512_max_ps(o, _mm512_mul_ps(o, slope)));
+                o = _mm512_max_ps(o, _mm512_mul_ps(o, slope));
+                _mm256_mask_storeu_epi16(dst + dx * a->y_sw, lanes, (__m256i)_mm512_cvtneps_pbh(o));
             }
         }
     }
