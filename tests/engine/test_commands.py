@@ -170,3 +170,6 @@ def test_memory_probe_runs_in_a_subprocess(engine):
     result = memory.measure(str(engine), "waifu2x", 20, 12, "fp32")
     assert result["output"] == [40, 24]
     assert result["peak_bytes"] >= result["baseline_bytes"] > 0
+    # The tile phase ends before the job does, so its high-water mark cannot be the higher one.
+    assert 0 <= result["tile_phase_bytes"] <= result["job_bytes"]
+    assert result["tile_phase_bytes"] - result["tile_phase_bytes_excluding_output"] == 40 * 24 * 3

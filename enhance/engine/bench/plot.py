@@ -35,9 +35,9 @@ def plot_report(report: dict, path: Path) -> Path:
         mem = report["memory"]
         ax2 = axes[0][1]
         names = [f"{m['output'][0]}x{m['output'][1]} out" for m in mem]
-        job = [m["job_bytes_excluding_output"] / 2**20 for m in mem]
-        ax2.bar(names, job, label="job, output aside")
-        ax2.bar(names, [m["output_bytes"] / 2**20 for m in mem], bottom=job, label="output buffers")
+        job = [m["tile_phase_bytes_excluding_output"] / 2**20 for m in mem]
+        ax2.bar(names, job, label="working memory while tiling")
+        ax2.bar(names, [m["output"][0] * m["output"][1] * 3 / 2**20 for m in mem], bottom=job, label="uint8 result")
         ax2.set_ylabel("MiB above the loaded-model baseline")
         ax2.set_title("RealSR peak memory per job")
         ax2.legend(fontsize=8)

@@ -94,13 +94,14 @@ class Command(BaseCommand):
             log(
                 f"  out {result['output'][0]}x{result['output'][1]}: peak {result['peak_bytes'] / 2**20:.0f} MiB, "
                 f"job {result['job_bytes'] / 2**20:.0f} MiB, "
-                f"job excluding output {result['job_bytes_excluding_output'] / 2**20:.0f} MiB, "
+                f"tiles {result['tile_phase_bytes'] / 2**20:.0f} MiB "
+                f"({result['tile_phase_bytes_excluding_output'] / 2**20:.0f} MiB without the result buffer), "
                 f"{result['seconds']:.1f} s"
             )
         if len(report["memory"]) >= 2:
-            values = [m["job_bytes"] for m in report["memory"]]
+            values = [m["tile_phase_bytes_excluding_output"] for m in report["memory"]]
             report["memory_ratio"] = max(values) / max(min(values), 1)
-            log(f"  job memory, largest/smallest image (output buffers included): {report['memory_ratio']:.2f}")
+            log(f"  working memory while tiling, largest/smallest: {report['memory_ratio']:.2f}")
         report["bopb"] = self._bench_bopb(opts, weights_dir, log)
         if opts["save_json"]:
             opts["save_json"].write_text(json.dumps(report, indent=2))
