@@ -268,6 +268,21 @@ def test_heap_tuning_applies_once_and_can_be_switched_off(monkeypatch):
         heap.keep_freed_memory.cache_clear()
 
 
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_freed_heap_can_be_handed_back_to_the_system():
+    def rss() -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    if not heap.keep_freed_memory():
+        pytest.skip("heap tuning is off (RESTORE_MALLOC_TUNING=0)")
+    block = torch.ones(64 * 2**20, dtype=torch.uint8)  # 64 MB, kept in the heap when freed
+    del block
+    kept = rss()
+    assert heap.release_freed_memory() is True
+    assert rss() < kept - 32 * 2**20
+
+
 def test_a_job_pauses_the_cycle_collector_and_restores_it():
     seen = []
     with collector_paused():

@@ -29,14 +29,33 @@ def tuning_enabled() -> bool:
     return os.environ.get("RESTORE_MALLOC_TUNING", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
+def release_freed_memory() -> bool:
+    """Hand the heap's free pages back to the system now (glibc malloc_trim). The memory
+    probe calls it before measuring, so a job cannot reuse pages an earlier step freed and
+    look smaller than it is. False where there is no malloc_trim."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        trim = _libc().malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True
+
+
 @functools.cache
 def keep_freed_memory() -> bool:
     """Apply the glibc settings once per process; False where they do not apply."""
     if not tuning_enabled() or not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = _libc().mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
