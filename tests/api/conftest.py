@@ -1,23 +1,9 @@
 import pytest
-from django.core.cache import cache
 from knox.models import get_token_model
 from rest_framework.test import APIClient
 
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache; one test's attempts must not spend another's budget."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; these tests are about the API, not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.auth_defaults import _fast_password_hashing, _fresh_rate_limits  # noqa: F401  (autouse here)
 
 
 def token_client(user) -> APIClient:
