@@ -76,7 +76,7 @@ def _child(weights_dir: str, model: str, width: int, height: int, precision: str
     release_freed_memory()  # the engine keeps freed heap; the job must not count on it
     reset = _reset_peak()
     baseline = _status_bytes("VmRSS")
-    tile_phase_peak = []
+    tile_phase_peak = [baseline]  # replaced at every progress report before "done"
 
     def record_peak(fraction: float, stage: str) -> None:
         if stage != "done":
