@@ -17,8 +17,9 @@ static inline __m512 load_bf16(const bf16 *p) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
 }
 
-static inline void store_bf16(bf16 *p, __m512 v) {
-    _mm256_storeu_si256((__m256i *)p, (__m256i)_mm512_cvtneps_pbh(v));
+/* Round v to bf16 and store the lanes in `lanes` (all 16, or the first few of a short row). */
+static inline void store_bf16(bf16 *p, __m512 v, __mmask16 lanes) {
+    _mm256_mask_storeu_epi16(p, lanes, (__m256i)_mm512_cvtneps_pbh(v));
 }
 
 /* m[r][0:16*NR] = sum_k v[r][k] * u[k][0:16*NR] for ROWS rows; k runs over bf16 pairs. */

@@ -14,8 +14,9 @@
  * without AMX it issues faster).
  *
  * Layout: activations are NHWC bf16 with channel stride 1 and arbitrary pixel/row/image
- * strides, so a channel slice of a wider buffer can be read or written in place. Weights arrive transformed, quantized and packed by Python:
- * U[36][cout/chunk][cin/2][chunk][2] int16 (chunk = min(64, cout)) plus scales[36][cout]. The output transform fuses the
+ * strides, so a channel slice of a wider buffer can be read or written in place. Weights
+ * arrive transformed, quantized and packed by Python: U[36][cout/chunk][cin/2][chunk][2]
+ * int16 (chunk = min(64, cout)) plus scales[36][cout]. The output transform fuses the
  * dequantization, bias, LeakyReLU (slope 1 = none) and the bf16 store.
  *
  * Threads come from OpenMP: PyTorch loads libgomp.so.1 first, so this library binds to
@@ -147,7 +148,7 @@ static inline __m512i dot_pairs(__m512i acc, __m512i a, __m512i b) {
                 int32_t pair;                                                                  \
                 memcpy(&pair, v + r * ldv + 2 * k, sizeof pair);                               \
                 const __m512i av = _mm512_set1_epi32(pair);                                    \
-                for (int j = 0; j < NR; j++) acc[r][j] = dot_pairs(acc[r][j], av, b[j]);          \
+                for (int j = 0; j < NR; j++) acc[r][j] = dot_pairs(acc[r][j], av, b[j]);      \
             }                                                                                  \
         }                                                                                      \
         for (int r = 0; r < ROWS; r++) {                                                       \
@@ -198,7 +199,7 @@ static void output_tile(const wino_args *a, int img, int ty, int tx, const float
             for (int dx = 0; dx < cols; dx++) {
                 __m512 o = _mm512_add_ps(out[dx], bias);
                 o = _mm512_max_ps(o, _mm512_mul_ps(o, slope));
-                _mm256_mask_storeu_epi16(dst + dx * a->y_sw, lanes, (__m256i)_mm512_cvtneps_pbh(o));
+                store_bf16(dst + dx * a->y_sw, o, lanes);
             }
         }
     }
