@@ -1,78 +1,67 @@
-"""People-facing, translated wording for what the engine reports in English: option labels
-and help on the photo page, and the progress stages a worker writes into a job.
+"""People-facing, translated wording for what the engine's catalogue says in English message
+ids: model labels, option labels and help, value labels, impossible combinations, refusal
+reasons and the progress stages a worker writes into a job.
 
-The engine stays free of Django (and so of gettext); this table is its translation layer.
-Unknown labels and stages pass through unchanged, so a new engine option shows up in
-English rather than not at all."""
+The engine stays free of Django (and so of gettext): its specs carry English message ids that
+`makemessages` collects (they are marked with gettext_noop), and this module translates them in
+the active language."""
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-OPTION_TEXT = {
-    ("waifu2x", "style"): (
-        gettext_lazy("Style"),
-        gettext_lazy("art: drawings and anime (CUNet); photo: photographs (UpConv7)"),
-    ),
-    ("waifu2x", "scale"): (
-        gettext_lazy("Scale"),
-        gettext_lazy("1 = denoise only (art style); 4 = two 2x passes"),
-    ),
-    ("waifu2x", "noise"): (
-        gettext_lazy("Noise reduction"),
-        gettext_lazy("-1 = none; 0 to 3 = stronger"),
-    ),
-    ("bopb", "scratches"): (
-        gettext_lazy("Repair scratches"),
-        gettext_lazy("Detect scratches and tears and fill them in from the rest of the photo."),
-    ),
-    ("bopb", "hr"): (
-        gettext_lazy("High-resolution scratch repair"),
-        gettext_lazy(
-            "For large scanned photos with scratches: patch-based repair with a wider mask. "
-            "Only used together with scratch repair."
-        ),
-    ),
-}
-
-STAGES = {
-    "realsr": gettext_lazy("Upscaling"),
-    "bopb: loading networks": gettext_lazy("Loading the restoration networks"),
-    "bopb: detecting scratches": gettext_lazy("Finding scratches"),
-    "bopb: encoding": gettext_lazy("Analysing the photo"),
-    "bopb: restoring": gettext_lazy("Restoring"),
-    "bopb: repairing scratches": gettext_lazy("Repairing scratches"),
-    "bopb: decoding": gettext_lazy("Rebuilding the photo"),
-    "bopb: done": gettext_lazy("Finishing"),
-    "done": gettext_lazy("Finishing"),
-}
-_WAIFU2X_PASS = re.compile(r"^waifu2x pass (\d+)/(\d+)$")
+from enhance.engine.catalog import COMMON_STAGES, all_specs, get_spec
+from enhance.engine.errors import OptionError
 
 
-def localized_options(model_id: str, specs) -> list[dict]:
-    """The engine's OptionSpecs for the photo page, with translated label and help."""
+def model_label(model_id: str) -> str:
+    try:
+        return _(get_spec(model_id).label)
+    except ValueError:
+        return model_id
+
+
+def localized_options(model_id: str, options=None) -> list[dict]:
+    """A model's options for the photo page and the API, translated."""
+    spec = get_spec(model_id)
     rows = []
-    for spec in specs:
-        label, help_text = OPTION_TEXT.get((model_id, spec.name), (spec.label, spec.help))
-        rows.append(
-            {"name": spec.name, "label": str(label), "help": str(help_text), "choices": spec.choices,
-             "default": spec.default}
-        )  # fmt: skip
+    for option in spec.options if options is None else options:
+        rows.append({
+            "name": option.name,
+            "label": _(option.label),
+            "help": _(option.help) if option.help else "",
+            "kind": option.kind,
+            "choices": [c.value for c in option.choices],
+            "values": [
+                {"value": c.value, "label": _(c.label), "help": _(c.help) if c.help else ""} for c in option.choices
+            ],
+            "default": option.default,
+        })  # fmt: skip
     return rows
 
 
+def localized_impossible(model_id: str) -> list[dict]:
+    """The option combinations no network exists for, with the reason, for the UI to disable."""
+    return [
+        {"when": {name: list(values) for name, values in rule.when.items()}, "reason": _(rule.reason)}
+        for rule in get_spec(model_id).impossible
+    ]
+
+
+def option_error_text(exc: ValueError) -> str:
+    """A bad option's reason in the active language."""
+    if isinstance(exc, OptionError):
+        return _(exc.message) % exc.params if exc.params else _(exc.message)
+    return str(exc)
+
+
 def stage_label(stage: str) -> str:
-    """An engine progress stage in the active language."""
-    known = STAGES.get(stage)
-    if known is not None:
-        return str(known)
-    passes = _WAIFU2X_PASS.match(stage)
-    if passes:
-        number, total = passes.groups()
-        if total == "1":
-            return _("Upscaling")
-        return _("Upscaling, pass %(number)s of %(total)s") % {"number": number, "total": total}
+    """An engine progress stage in the active language; unknown stages pass through."""
+    if stage in COMMON_STAGES:
+        return _(COMMON_STAGES[stage])
+    for spec in all_specs():
+        found = spec.stage_label(stage)
+        if found is not None:
+            label, params = found
+            return _(label) % params if params else _(label)
     return stage

@@ -107,8 +107,6 @@ def bopb_installed(monkeypatch):
     """Restoration offered by the engine as if its weights were present (the tests never run it)."""
     from enhance.engine import registry
 
-    pipeline = next((p for p in registry.all_pipelines() if p.model_id == "bopb"), None)
-    if pipeline is None:
-        pytest.skip("the engine registry has no bopb pipeline yet")
+    pipeline = registry.get_pipeline("bopb")
     monkeypatch.setattr(type(pipeline), "weights_status", lambda self, folder: (True, ""))
     return pipeline

@@ -35,19 +35,19 @@ class ModelListView(APIView):
                    responses=ModelInfoSerializer(many=True), tags=["models"])
     def get(self, request):
         from enhance.engine import available_models
+        from enhance.engine_text import localized_options, model_label
 
         plan = plan_for(request.user)
         models = [
             {
                 "id": info.id,
-                "label": info.label,
+                "label": model_label(info.id),
                 "available": info.available,
                 "reason": info.reason,
                 "allowed_by_plan": plan.allows_model(info.id),
                 "options": [
-                    {"name": o.name, "label": o.label, "choices": list(o.choices), "default": o.default,
-                     "help": o.help}
-                    for o in info.options
+                    {key: row[key] for key in ("name", "label", "choices", "default", "help")}
+                    for row in localized_options(info.id)
                 ],
             }
             for info in available_models()

@@ -4,7 +4,7 @@ Names are loaded on first access so that `from enhance.engine import configure` 
 start-up) does not import torch."""
 
 from enhance.engine.config import configure
-from enhance.engine.errors import Cancelled, EngineError, WeightsFormatError, WeightsMissingError
+from enhance.engine.errors import Cancelled, EngineError, OptionError, WeightsFormatError, WeightsMissingError
 
 _LAZY = {
     "EnhanceResult": "enhance.engine.api",
@@ -14,10 +14,11 @@ _LAZY = {
     "run_enhancement": "enhance.engine.api",
     "validate_options": "enhance.engine.api",
     "ModelInfo": "enhance.engine.context",
-    "OptionSpec": "enhance.engine.context",
+    "ModelSpec": "enhance.engine.catalog.spec",
+    "Option": "enhance.engine.catalog.spec",
 }
 
-__all__ = ["Cancelled", "EngineError", "WeightsFormatError", "WeightsMissingError", "configure", *_LAZY]
+__all__ = ["Cancelled", "EngineError", "OptionError", "WeightsFormatError", "WeightsMissingError", "configure", *_LAZY]
 
 
 def __getattr__(name: str):

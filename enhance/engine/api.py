@@ -16,11 +16,12 @@ from PIL import Image
 
 from enhance.engine import modes
 from enhance.engine.cache import NETWORKS
+from enhance.engine.catalog import all_specs, get_spec
 from enhance.engine.config import default_device, default_weights_dir
 from enhance.engine.context import ModelInfo, RunContext
 from enhance.engine.device import resolve_device, resolve_precision
 from enhance.engine.errors import WeightsMissingError
-from enhance.engine.registry import all_pipelines, get_pipeline
+from enhance.engine.registry import get_pipeline
 
 
 @dataclass
@@ -32,20 +33,21 @@ class EnhanceResult:
 
 
 def validate_options(model: str, options: dict | None) -> dict:
-    return get_pipeline(model).validate_options(options)
+    return get_spec(model).validate_options(options)
 
 
 def output_size(model: str, width: int, height: int, options: dict | None = None) -> tuple[int, int]:
-    pipeline = get_pipeline(model)
-    return pipeline.output_size(width, height, pipeline.validate_options(options))
+    return get_spec(model).output_size(width, height, options)
 
 
 def available_models(weights_dir: Path | str | None = None) -> list[ModelInfo]:
+    """Every catalogued model and whether this host can run it (weights on this host's disk):
+    a worker's view. Web hosts read the workers' capability records instead."""
     folder = Path(weights_dir) if weights_dir is not None else default_weights_dir()
     infos = []
-    for pipeline in all_pipelines():
-        available, reason = pipeline.weights_status(folder)
-        infos.append(ModelInfo(pipeline.model_id, pipeline.label, available, reason, pipeline.option_specs()))
+    for spec in all_specs():
+        available, reason = get_pipeline(spec.id).weights_status(folder)
+        infos.append(ModelInfo(spec.id, spec.label, available, reason, spec.options, spec))
     return infos
 
 
@@ -89,9 +91,9 @@ def run_enhancement(
 ) -> EnhanceResult:
     started = time.perf_counter()
     pipeline = get_pipeline(model)
-    opts = pipeline.validate_options(options)
+    opts = pipeline.spec.validate_options(options)
     resolved_device = resolve_device(device or default_device())
-    resolved_precision = resolve_precision(precision, resolved_device)
+    resolved_precision = resolve_precision(precision, resolved_device, pipeline.spec)
     if tile_size is not None and (not isinstance(tile_size, int) or tile_size < 0):
         raise ValueError(f"tile_size must be None, 0 (whole image) or a positive number of pixels; got {tile_size!r}")
     prepared = modes.prepare(img)
@@ -114,7 +116,7 @@ def run_enhancement(
             **kwargs,
         )
 
-    same_size = pipeline.output_size(img.width, img.height, opts) == (img.width, img.height)
+    same_size = pipeline.spec.output_size(img.width, img.height, opts) == (img.width, img.height)
     alpha_needs_network = prepared.alpha is not None and not same_size and modes.constant_alpha(prepared.alpha) is None
     split = 0.5 if alpha_needs_network else 1.0
     with torch.inference_mode(), collector_paused():

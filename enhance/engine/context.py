@@ -7,35 +7,25 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import torch
 from PIL import Image
 
+from enhance.engine.catalog.spec import PRECISIONS, ModelSpec, Option  # noqa: F401 (PRECISIONS re-exported)
 from enhance.engine.errors import Cancelled
 
-PRECISIONS = ("fp32", "bf16", "fp16")
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-@dataclass(frozen=True)
-class OptionSpec:
-    """One user-facing option of a model: shown by the UI and the API, checked by validate_options."""
-
-    name: str
-    label: str
-    choices: tuple[Any, ...]
-    default: Any
-    help: str = ""
 
 
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
-    label: str
+    label: str  # message id (English); the Django side translates it
     available: bool
-    reason: str  # empty when available; otherwise why not and the command that fixes it
-    options: tuple[OptionSpec, ...] = ()
+    reason: str  # empty when available; otherwise why not and the command that fixes it (for operators)
+    options: tuple[Option, ...] = ()
+    spec: ModelSpec | None = None
 
 
 def _no_progress(fraction: float, stage: str) -> None:
@@ -78,20 +68,12 @@ class RunContext:
 
 
 class Pipeline(Protocol):
-    """One user-facing model (realsr, waifu2x, bopb). Registered in registry.py."""
+    """Runs one catalogued model (its `spec`: options, sizes, precisions live there)."""
 
-    model_id: str
-    label: str
-
-    def option_specs(self) -> tuple[OptionSpec, ...]: ...
-
-    def validate_options(self, options: dict | None) -> dict:
-        """Normalised options with defaults filled in; ValueError naming allowed values otherwise."""
+    spec: ModelSpec
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
         """(True, "") when installed; else (False, reason naming the command that installs them)."""
-
-    def output_size(self, width: int, height: int, options: dict) -> tuple[int, int]: ...
 
     def run(self, img: Image.Image, options: dict, ctx: RunContext) -> Image.Image:
         """img is 8-bit RGB; returns 8-bit RGB. Mode, alpha and ICC handling live in api.py."""

@@ -1,5 +1,5 @@
-"""Device and precision resolution: auto = fp16 on CUDA, bf16 on CPUs with native bf16,
-else fp32."""
+"""Device resolution and description. What "auto" precision means for a model on a device is
+the model's spec's decision (ModelSpec.resolve_precision) from describe_device()."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from enhance.engine.context import PRECISIONS
+from enhance.engine.catalog.spec import DeviceInfo, ModelSpec
 
 
 @functools.cache
@@ -56,12 +56,45 @@ def resolve_device(requested: str | torch.device | None) -> torch.device:
     return device
 
 
-def resolve_precision(requested: str, device: torch.device) -> str:
-    requested = (requested or "auto").lower()
-    if requested == "auto":
-        if device.type == "cuda":
-            return "fp16"
-        return "bf16" if cpu_has_native_bf16() else "fp32"
-    if requested not in PRECISIONS:
-        raise ValueError(f"unknown precision {requested!r}; allowed: auto, {', '.join(PRECISIONS)}")
-    return requested
+def cuda_has_bf16(device: torch.device) -> bool:
+    """bf16 arithmetic at full rate: compute capability 8.0 (Ampere) and later. Older GPUs (the
+    T4 is 7.5) emulate it, slower than fp16."""
+    return torch.cuda.get_device_capability(device)[0] >= 8
+
+
+def describe_device(device: torch.device) -> DeviceInfo:
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        return DeviceInfo(
+            kind="cuda",
+            name=props.name,
+            memory_bytes=int(props.total_memory),
+            capability=(props.major, props.minor),
+            bf16=props.major >= 8,
+        )
+    try:
+        import psutil
+
+        memory = int(psutil.virtual_memory().total)
+    except ImportError:  # psutil is pinned; this only guards odd installs
+        memory = 0
+    return DeviceInfo(kind="cpu", name=cpu_model_name(), memory_bytes=memory, bf16=cpu_has_native_bf16())
+
+
+@functools.cache
+def cpu_model_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+_ANY_MODEL = ModelSpec(id="any", label="", summary="")
+
+
+def resolve_precision(requested: str, device: torch.device, spec: ModelSpec | None = None) -> str:
+    """The precision `spec`'s model runs in on `device` (any model when spec is None)."""
+    return (spec or _ANY_MODEL).resolve_precision(requested, describe_device(device))

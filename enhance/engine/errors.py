@@ -23,3 +23,17 @@ class WeightsFormatError(EngineError):
 
 class Cancelled(EngineError):
     """The caller asked to stop; raised between tiles or stages."""
+
+
+class OptionError(ValueError):
+    """A bad model option. `option` names it ("" for the options as a whole); `message` is an
+    English message id with %(name)s placeholders and `params` fills them, so the Django side
+    can show it in the reader's language."""
+
+    def __init__(self, option: str, message: str, params: dict | None = None, *, model_id: str = ""):
+        self.option = option
+        self.message = message
+        self.params = dict(params or {})
+        self.model_id = model_id
+        text = message % self.params if self.params else message
+        super().__init__(f"{model_id}: {text}" if model_id else text)

@@ -42,6 +42,6 @@ def photo_enhance_panel(context, photo):
         "photo": photo,
         "jobs": jobs,
         "types": types,
-        "waifu2x_options": localized_options("waifu2x", waifu2x.options) if waifu2x else (),
+        "waifu2x_options": localized_options("waifu2x") if waifu2x else (),
         "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
     }

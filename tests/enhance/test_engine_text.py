@@ -1,7 +1,5 @@
 """The engine reports in English; people see its options and progress in their language."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -33,16 +31,13 @@ def test_an_unknown_stage_passes_through():
         assert stage_label("tile 3/12") == "tile 3/12"
 
 
-def test_option_labels_and_help_are_translated_and_unknown_ones_kept():
-    specs = (
-        SimpleNamespace(name="noise", label="Noise reduction", help="engine help", choices=(-1, 0), default=0),
-        SimpleNamespace(name="future", label="Future option", help="", choices=(1,), default=1),
-    )
+def test_option_labels_help_and_value_labels_are_translated():
     with translation.override("ko"):
-        noise, future = localized_options("waifu2x", specs)
+        style, scale, noise = localized_options("waifu2x")
     assert (noise["label"], noise["help"]) == ("노이즈 제거", "-1 = 없음, 0~3 = 숫자가 클수록 강하게")
-    assert (noise["choices"], noise["default"]) == ((-1, 0), 0)
-    assert (future["label"], future["help"]) == ("Future option", "")
+    assert (noise["choices"], noise["default"]) == ([-1, 0, 1, 2, 3], 0)
+    assert [value["value"] for value in style["values"]] == ["art", "photo"]
+    assert all(value["label"] for value in style["values"])
 
 
 def test_the_worker_writes_the_stage_in_the_owners_language(queued_job):

@@ -17,68 +17,21 @@ import torch
 from PIL import Image
 from torch import nn
 
-from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.catalog import bopb as catalog_bopb
+from enhance.engine.context import RunContext
 from enhance.engine.errors import WeightsMissingError
 from enhance.engine.pipelines import bopb_stages as stages
 from enhance.engine.weights import store
 from enhance.engine.weights.importers.bopb_layout import BY_CANONICAL, CANONICAL_FILES, IMPORT_COMMAND, MODEL_DIR
 
-OPTION_NAMES = ("scratches", "hr")
-_TRUE = ("true", "1", "yes", "on")
-_FALSE = ("false", "0", "no", "off", "")
-
-
-def _as_bool(name: str, value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError(f"bopb option {name} must be true or false; got {value!r}")
-
 
 class BopbPipeline:
-    model_id = "bopb"
-    label = "Old photo restoration"
-
-    def option_specs(self) -> tuple[OptionSpec, ...]:
-        return (
-            OptionSpec(
-                "scratches",
-                "Repair scratches",
-                (False, True),
-                False,
-                help="Detect scratches and tears and fill them in from the rest of the photo.",
-            ),
-            OptionSpec(
-                "hr",
-                "High-resolution scratch repair",
-                (False, True),
-                False,
-                help="For large scanned photos with scratches: patch-based repair with a wider mask. "
-                "Only used together with scratch repair.",
-            ),
-        )
-
-    def validate_options(self, options: dict | None) -> dict:
-        if options is None:
-            options = {}
-        if not isinstance(options, dict):
-            raise ValueError(f"bopb options must be an object with keys {', '.join(OPTION_NAMES)}")
-        unknown = sorted(set(options) - set(OPTION_NAMES))
-        if unknown:
-            raise ValueError(f"unknown bopb option(s) {', '.join(map(str, unknown))}; allowed: scratches, hr")
-        # As in the official run.py, hr only changes the scratch branch; without scratches it has no effect.
-        return {name: _as_bool(name, options.get(name, False)) for name in OPTION_NAMES}
+    spec = catalog_bopb.SPEC
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
         if store.has_files(weights_dir, MODEL_DIR, CANONICAL_FILES):
             return True, ""
         return False, f"Old photo restoration weights are not installed; run: {IMPORT_COMMAND}"
-
-    def output_size(self, width: int, height: int, options: dict) -> tuple[int, int]:
-        return width, height
 
     def network(self, canonical: str, ctx: RunContext, dtype: torch.dtype | None = None) -> nn.Module:
         dtype = dtype or ctx.dtype
@@ -88,7 +41,7 @@ class BopbPipeline:
             try:
                 state = store.load_file(ctx.weights_dir, MODEL_DIR, canonical)
             except FileNotFoundError as exc:
-                raise WeightsMissingError(self.model_id, IMPORT_COMMAND, f"{canonical} is missing") from exc
+                raise WeightsMissingError(self.spec.id, IMPORT_COMMAND, f"{canonical} is missing") from exc
             with torch.device("meta"):  # skip the random init: every tensor comes from the file
                 net = spec.build()
             net.load_state_dict(state, strict=True, assign=True)
@@ -97,9 +50,9 @@ class BopbPipeline:
         return ctx.network(f"bopb/{canonical}/{dtype}", build)
 
     def run(self, img: Image.Image, options: dict, ctx: RunContext) -> Image.Image:
-        opts = self.validate_options(options)
+        opts = self.spec.validate_options(options)
         if not self.weights_status(ctx.weights_dir)[0]:
-            raise WeightsMissingError(self.model_id, IMPORT_COMMAND)
+            raise WeightsMissingError(self.spec.id, IMPORT_COMMAND)
         with torch.inference_mode():
             if opts["scratches"]:
                 out = self._restore_scratched(img, opts["hr"], ctx)

@@ -67,7 +67,7 @@ def _child(megapixels: float, mode: str, precision: str, weights_dir: str | None
         weights_dir=folder,
         get_network=lambda key, build: networks[key] if key in networks else networks.setdefault(key, build()),
     )
-    options = pipeline.validate_options(MODES[mode])
+    options = pipeline.spec.validate_options(MODES[mode])
     rss_before = _peak_rss_bytes()
     started = time.perf_counter()
     out = pipeline.run(image, options, ctx)

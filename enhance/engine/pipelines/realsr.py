@@ -8,7 +8,8 @@ from pathlib import Path
 from PIL import Image
 
 from enhance.engine.archs.rrdbnet import RRDBNet
-from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.catalog import realsr as catalog_realsr
+from enhance.engine.context import RunContext
 from enhance.engine.pipelines.common import (
     image_to_tensor,
     output_buffer,
@@ -25,18 +26,8 @@ OVERLAP = 16
 
 
 class RealSRPipeline:
-    model_id = "realsr"
-    label = "RealSR (x4 super-resolution)"
+    spec = catalog_realsr.SPEC
     scale = 4
-
-    def option_specs(self) -> tuple[OptionSpec, ...]:
-        return ()
-
-    def validate_options(self, options: dict | None) -> dict:
-        unknown = sorted(set(options or {}))
-        if unknown:
-            raise ValueError(f"realsr takes no options; got {', '.join(unknown)}")
-        return {}
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
         if store.has_files(weights_dir, builtin.REALSR_DIR, [builtin.REALSR_FILE]):
@@ -44,9 +35,6 @@ class RealSRPipeline:
         if builtin.can_import("realsr"):
             return True, ""  # imported from the installed package on first use
         return False, f"RealSR weights are not installed; run: {builtin.IMPORT_COMMAND}"
-
-    def output_size(self, width: int, height: int, options: dict) -> tuple[int, int]:
-        return width * self.scale, height * self.scale
 
     def network(self, ctx: RunContext):
         def build():

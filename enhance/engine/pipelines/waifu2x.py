@@ -12,7 +12,8 @@ from pathlib import Path
 from PIL import Image
 
 from enhance.engine.archs import waifu2x as arch
-from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.catalog import waifu2x as catalog_waifu2x
+from enhance.engine.context import RunContext
 from enhance.engine.pipelines.common import (
     edge_pad,
     image_to_tensor,
@@ -24,26 +25,10 @@ from enhance.engine.pipelines.common import (
 from enhance.engine.tiling import run_tiled
 from enhance.engine.weights import builtin, store
 
-STYLES = ("art", "photo")
-SCALES = (1, 2, 4)
-NOISES = (-1, 0, 1, 2, 3)
-DEFAULTS = {"style": "art", "scale": 2, "noise": 0}
 TILE = {"cpu": 512, "cuda": 400}
 # Extra real context per tile side beyond the prepadding. UpConv7 is exactly local (0 is seamless);
 # CUNet's squeeze-excitation blocks pool over the whole tile, so tiles see some more of the image.
 OVERLAP = {"upconv7": 0, "cunet": 16, "upcunet": 16}
-
-
-def _as_int(name: str, value, allowed: tuple[int, ...]) -> int:
-    try:
-        number = int(value)
-        if isinstance(value, float) and value != number or isinstance(value, bool):
-            raise ValueError
-    except (TypeError, ValueError):
-        number = None
-    if number not in allowed:
-        raise ValueError(f"waifu2x {name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
-    return number
 
 
 def weight_file(style: str, scale: int, noise: int) -> str:
@@ -52,31 +37,7 @@ def weight_file(style: str, scale: int, noise: int) -> str:
 
 
 class Waifu2xPipeline:
-    model_id = "waifu2x"
-    label = "waifu2x (2D art / photo upscaling and denoising)"
-
-    def option_specs(self) -> tuple[OptionSpec, ...]:
-        return (
-            OptionSpec("style", "Style", STYLES, DEFAULTS["style"], "art: CUNet (drawings, anime); photo: UpConv7"),
-            OptionSpec("scale", "Scale", SCALES, DEFAULTS["scale"], "1 = denoise only (art); 4 = two 2x passes"),
-            OptionSpec("noise", "Noise reduction", NOISES, DEFAULTS["noise"], "-1 = none, 0..3 = stronger"),
-        )
-
-    def validate_options(self, options: dict | None) -> dict:
-        options = dict(options or {})
-        unknown = sorted(set(options) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"unknown waifu2x option(s) {', '.join(unknown)}; allowed: style, scale, noise")
-        style = options.get("style", DEFAULTS["style"])
-        if style not in STYLES:
-            raise ValueError(f"waifu2x style must be one of {', '.join(STYLES)}; got {style!r}")
-        scale = _as_int("scale", options.get("scale", DEFAULTS["scale"]), SCALES)
-        noise = _as_int("noise", options.get("noise", DEFAULTS["noise"]), NOISES)
-        if scale == 1 and style == "photo":
-            raise ValueError("waifu2x photo has no 1x model; use scale 2 or 4, or style art for denoise-only")
-        if scale == 1 and noise < 0:
-            raise ValueError("waifu2x scale 1 only denoises; choose noise 0..3 (or a scale of 2 or 4)")
-        return {"style": style, "scale": scale, "noise": noise}
+    spec = catalog_waifu2x.SPEC
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
         if store.has_files(weights_dir, builtin.WAIFU2X_DIR, list(builtin.waifu2x_catalogue())):
@@ -84,10 +45,6 @@ class Waifu2xPipeline:
         if builtin.can_import("waifu2x"):
             return True, ""  # imported from the installed package on first use
         return False, f"waifu2x weights are not installed; run: {builtin.IMPORT_COMMAND}"
-
-    def output_size(self, width: int, height: int, options: dict) -> tuple[int, int]:
-        scale = self.validate_options(options)["scale"]
-        return width * scale, height * scale
 
     def passes(self, options: dict) -> list[str]:
         style, scale, noise = options["style"], options["scale"], options["noise"]

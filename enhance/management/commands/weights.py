@@ -30,21 +30,21 @@ class Command(BaseCommand):
         for pipeline in all_pipelines():
             ready, reason = pipeline.weights_status(weights_dir)
             try:
-                manifest = store.read_manifest(weights_dir, pipeline.model_id)
+                manifest = store.read_manifest(weights_dir, pipeline.spec.id)
             except WeightsFormatError as exc:
                 manifest, reason = None, str(exc)
             if not manifest:
                 status = "on use" if ready else "missing"
                 note = "imported from the installed package on first use" if ready else reason
-                self.stdout.write(f"{pipeline.model_id:<8} {status:<10} {'-':<34} {'-':>9}  {'-':<16}  {note}")
+                self.stdout.write(f"{pipeline.spec.id:<8} {status:<10} {'-':<34} {'-':>9}  {'-':<16}  {note}")
                 continue
-            bad = set(store.verify(weights_dir, pipeline.model_id)) if opts["verify"] else set()
+            bad = set(store.verify(weights_dir, pipeline.spec.id)) if opts["verify"] else set()
             source = (
                 f"{manifest.get('source', '?')} {manifest.get('version', '')}, licence {manifest.get('licence', '?')}"
             )
             for name, entry in sorted(manifest.get("files", {}).items()):
                 status = "CORRUPT" if name in bad else "installed"
                 self.stdout.write(
-                    f"{pipeline.model_id:<8} {status:<10} {name:<34} {_size(entry.get('bytes', 0)):>9}  "
+                    f"{pipeline.spec.id:<8} {status:<10} {name:<34} {_size(entry.get('bytes', 0)):>9}  "
                     f"{entry.get('sha256', '')[:16]:<16}  {source}"
                 )
