@@ -348,6 +348,10 @@ X_FRAME_OPTIONS = "DENY"
 # address for allauth's limits, API throttles and anything keyed on it: restoreapp.client_ip.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# A reused connection is tested before a request's first query (and before each worker
+# task: django-q2 closes old connections first), so one the server dropped is replaced
+# instead of failing the request. Long-running worker writes: restoreapp/db_retry.py.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
 
 LOGGING = {
     "version": 1,
