@@ -210,6 +210,9 @@ STORAGES = {
 
 # --- email ----------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
+# Seconds an SMTP connection or command may take: a server that accepts and never answers
+# must not hold the email task for long. `?timeout=N` in EMAIL_URL wins over this.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 if EMAIL_URL:
     from restoreapp.email_url import parse_email_url
 
