@@ -355,6 +355,9 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # task: django-q2 closes old connections first), so one the server dropped is replaced
 # instead of failing the request. Long-running worker writes: restoreapp/db_retry.py.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
+# Content-Security-Policy (no inline script or style, own assets only) and Permissions-Policy.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "restoreapp.security_headers.SecurityHeadersMiddleware")
 
 LOGGING = {
     "version": 1,
