@@ -10,7 +10,8 @@ def _thumbnail_tag(photo: Photo, size: int):
     if not photo.pk or not photo.thumbnail:
         return "-"
     url = reverse("admin_photo_thumbnail", args=[photo.pk])
-    return format_html('<img src="{}" width="{}" height="{}" alt="" style="object-fit:cover">', url, size, size)
+    # Thumbnails are square crops already: no style needed (the CSP refuses inline styles).
+    return format_html('<img src="{}" width="{}" height="{}" alt="">', url, size, size)
 
 
 class PhotoInline(admin.TabularInline):

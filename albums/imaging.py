@@ -7,29 +7,46 @@ one of the allowed decoders.
 
 import contextlib
 import io
+import logging
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import IFD, Base
 
-# Pillow's format names; HEIF covers .heic and .heif (registered by pillow-heif at app ready).
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "TIFF", "BMP")
+logger = logging.getLogger(__name__)
+
+# Pillow's format names; HEIF covers .heic and .heif (registered by pillow-heif at app ready),
+# PPM covers the PNM family (.pgm/.ppm/.pbm) that scanners write.
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "TIFF", "BMP", "PPM")
 
 # Formats the browser can show are kept; the others are re-encoded to one it can.
 _LOSSLESS_TARGET = "PNG"
 _PHOTO_TARGET = "JPEG"
-_TARGET_FOR_SOURCE = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "TIFF": "PNG", "BMP": "PNG", "HEIF": "JPEG"}
+_TARGET_FOR_SOURCE = {
+    "JPEG": "JPEG",
+    # A JPEG with multi-picture data (depth or gain maps, stereo pairs): phones write these.
+    # The first frame is the photo.
+    "MPO": "JPEG",
+    "PNG": "PNG",
+    "WEBP": "WEBP",
+    "TIFF": "PNG",
+    "BMP": "PNG",
+    "PPM": "PNG",
+    "HEIF": "JPEG",
+    "AVIF": "JPEG",
+}
 EXTENSION_FOR_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _SAVE_MODES = {
     "JPEG": {"L", "RGB", "CMYK"},
-    "PNG": {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"},
+    "PNG": {"1", "L", "LA", "I;16", "P", "RGB", "RGBA"},
     "WEBP": {"RGB", "RGBA"},
 }
 _EXIF_DATETIME_FORMAT = "%Y:%m:%d %H:%M:%S"
-_HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
+_HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 _ALWAYS_DROPPED_TAGS = (700, 33723, 34377, 37724)  # XMP, IPTC, Photoshop, ImageSourceData
 _TIFF_STRUCTURE_TAGS = (
     254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 280, 281, 284, 317, 320, 322, 323, 324, 325,
@@ -107,7 +124,23 @@ def _too_many_pixels(image: Image.Image | None, max_pixels: int) -> UploadReject
 
 
 def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) -> CleanImage:
-    """Decode `data` and return a re-encoded copy: oriented, GPS removed unless kept, ICC profile kept."""
+    """Decode `data` and return a re-encoded copy: oriented, GPS removed unless kept, ICC profile kept.
+
+    Whatever goes wrong inside Pillow on a file nobody here wrote is the file's problem: a
+    400 with a reason and a log line, never a 500."""
+    try:
+        return _clean(data, max_pixels=max_pixels, keep_gps=keep_gps, thumbnail_size=thumbnail_size)
+    except UploadRejected:
+        raise
+    except MemoryError:
+        raise UploadRejected(_("The image is too large to process."), 413) from None
+    except Exception:
+        logger.exception("an upload could not be decoded or re-encoded")
+        message = _("This image could not be processed. Save it again as JPEG or PNG and retry.")
+        raise UploadRejected(message, 400) from None
+
+
+def _clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) -> CleanImage:
     source = decode(data, max_pixels=max_pixels)
     source_format = source.format
     icc_profile = source.info.get("icc_profile")
@@ -119,9 +152,9 @@ def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) 
     if not keep_gps:
         exif.pop(IFD.GPSInfo, None)
         summary.pop("gps", None)
-    target = _TARGET_FOR_SOURCE[source_format]
-    if target == _PHOTO_TARGET and _has_alpha(oriented):
-        target = _LOSSLESS_TARGET  # JPEG would lose the transparency
+    target = _TARGET_FOR_SOURCE.get(source_format, _LOSSLESS_TARGET)
+    if target != _LOSSLESS_TARGET and (_has_alpha(oriented) or oriented.mode in _HIGH_DEPTH_MODES):
+        target = _LOSSLESS_TARGET  # JPEG would lose the transparency, or 8 of 16 bits
     image = _to_savable_mode(oriented, target)
     encoded = _encode(image, target, exif=exif, icc_profile=icc_profile)
     return CleanImage(
@@ -176,9 +209,41 @@ def _to_savable_mode(image: Image.Image, target: str) -> Image.Image:
         return image.convert("RGBA" if "transparency" in image.info and target == "WEBP" else "RGB")
     if image.mode in ("LA", "PA", "RGBa") or "A" in image.getbands():
         return image.convert("RGBA")
-    if image.mode.startswith("I;16") and target == "PNG":
-        return image.convert("I")
+    if image.mode in _HIGH_DEPTH_MODES and target == "PNG":
+        return to_sixteen_bit(image)
+    if image.mode in _HIGH_DEPTH_MODES:
+        return eight_bit_gray(image)
     return image.convert("RGB")
+
+
+def to_sixteen_bit(image: Image.Image) -> Image.Image:
+    """A 16-bit gray copy ("I;16", which PNG stores as 16 bits per sample) of any high-depth gray.
+
+    16-bit data of any byte order is kept as is. 32-bit integer and float images keep
+    their values when they fit in 0..65535 (16-bit scans are often stored in 32-bit
+    containers); otherwise their range is stretched onto 0..65535."""
+    if image.mode == "I;16":
+        return image
+    if image.mode.startswith("I;16"):
+        values = np.asarray(image).astype(np.uint16)
+    else:
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(np.min(values)), float(np.max(values))
+        if image.mode == "F" and low >= 0 and high <= 1:
+            values = values * 65535  # floats written as 0..1
+        elif image.mode == "F" and low >= 0 and high <= 255:
+            values = values * 257  # Pillow's own float convention, 0..255
+        elif low < 0 or high > 65535:
+            span = high - low
+            values = (values - low) * (65535 / span) if span > 0 else np.zeros_like(values)
+        values = np.clip(np.rint(values), 0, 65535).astype(np.uint16)
+    return Image.frombytes("I;16", image.size, values.astype("<u2").tobytes())
+
+
+def eight_bit_gray(image: Image.Image) -> Image.Image:
+    """8-bit gray from a high-depth one, for formats without 16-bit gray (a thumbnail, a JPEG)."""
+    sixteen = np.asarray(to_sixteen_bit(image)).astype(np.uint32)
+    return Image.frombytes("L", image.size, ((sixteen + 128) // 257).astype(np.uint8).tobytes())
 
 
 def _encode(image: Image.Image, target: str, *, exif: Image.Exif, icc_profile: bytes | None) -> bytes:
@@ -210,8 +275,7 @@ def make_thumbnail(image: Image.Image, size: int) -> bytes:
     thumb = image
     if thumb.mode in _HIGH_DEPTH_MODES:
         # 16-bit (or float) greys would clip to white in an 8-bit JPEG: scale them down first.
-        scale = 1 / 256 if thumb.mode != "F" else 255
-        thumb = thumb.convert("I" if thumb.mode != "F" else "F").point(lambda v: v * scale).convert("L")
+        thumb = eight_bit_gray(thumb)
     if thumb.mode not in ("RGB", "L"):
         rgba = thumb.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from albums.models import Album
 from albums.upload_handlers import body_too_large, install_capped_handler
-from albums.uploads import UploadRejected, ingest_photo, too_large_message
+from albums.uploads import UploadRejected, ingest_photo, is_out_of_space, out_of_space, too_large_message
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -40,7 +40,14 @@ def photo_upload(request):
 
 @csrf_protect
 def _upload(request):
-    files = request.FILES.getlist("file")
+    try:
+        files = request.FILES.getlist("file")
+    except OSError as exc:
+        # A large body is spooled to a temporary file first: that disk can be full too.
+        if not is_out_of_space(exc):
+            raise
+        refusal = out_of_space()
+        return _error(refusal.message, refusal.status)
     if getattr(request, "upload_too_large", False):
         return _error(too_large_message(settings.UPLOAD_MAX_BYTES), 413)
     if len(files) != 1:

@@ -4,6 +4,7 @@
 `UploadRejected` having left nothing behind: no row and no file.
 """
 
+import errno
 import hashlib
 import logging
 import uuid
@@ -19,10 +20,20 @@ from albums import imaging
 from albums.imaging import UploadRejected
 from albums.models import Album, Photo
 
-__all__ = ["UploadRejected", "ingest_photo", "read_capped", "too_large_message"]
+__all__ = ["UploadRejected", "ingest_photo", "out_of_space", "read_capped", "too_large_message"]
 
 logger = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
+# A full disk (or quota, or file size limit): the request is fine, the server is not.
+_NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _NO_SPACE_ERRNOS
+
+
+def out_of_space() -> UploadRejected:
+    return UploadRejected(_("The server has run out of storage space. Please try again later."), 507)
 
 
 def too_large_message(max_bytes: int) -> str:
@@ -57,14 +68,14 @@ def ingest_photo(owner, uploaded_file, *, album: Album | None = None, title: str
     )
     del data
     title = (title or _title_from_filename(getattr(uploaded_file, "name", "")))[:200]
-    written: list[str] = []
+    # Every name a save was attempted for, written or not: a save that fails part-way
+    # (a full disk) leaves a truncated or empty file under the name it was given.
+    attempted: list[str] = []
     try:
         token = uuid.uuid4().hex
         # The client's file name never reaches storage: it could be anything.
-        original = default_storage.save(f"originals/{token[:2]}/{token}.{cleaned.extension}", ContentFile(cleaned.data))
-        written.append(original)
-        thumbnail = default_storage.save(f"thumbnails/{token[:2]}/{token}.jpg", ContentFile(cleaned.thumbnail))
-        written.append(thumbnail)
+        original = _save(f"originals/{token[:2]}/{token}.{cleaned.extension}", cleaned.data, attempted)
+        thumbnail = _save(f"thumbnails/{token[:2]}/{token}.jpg", cleaned.thumbnail, attempted)
         with transaction.atomic():
             return Photo.objects.create(
                 owner=owner,
@@ -80,13 +91,29 @@ def ingest_photo(owner, uploaded_file, *, album: Album | None = None, title: str
                 taken_at=cleaned.taken_at,
                 exif=cleaned.exif_summary,
             )
-    except BaseException:
-        for name in written:
-            try:
-                default_storage.delete(name)
-            except Exception:  # the original error matters more than a failed clean-up
-                logger.exception("could not remove %s after a failed upload", name)
+    except BaseException as exc:
+        for name in attempted:
+            _remove(name)
+        if is_out_of_space(exc):
+            logger.error("upload refused: storage is full (%s)", exc)
+            raise out_of_space() from None
         raise
+
+
+def _save(name: str, data: bytes, attempted: list[str]) -> str:
+    attempted.append(name)
+    stored = default_storage.save(name, ContentFile(data))
+    if stored != name:
+        attempted.append(stored)
+    return stored
+
+
+def _remove(name: str) -> None:
+    try:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except Exception:  # the original error matters more than a failed clean-up
+        logger.exception("could not remove %s after a failed upload", name)
 
 
 def _title_from_filename(name: str) -> str:

@@ -14,16 +14,36 @@ class BillingProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
+class UnknownPriceFilter(admin.SimpleListFilter):
+    title = _("price")
+    parameter_name = "price"
+
+    def lookups(self, request, model_admin):
+        return [("unknown", _("Unknown price (grants nothing)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unknown":
+            return queryset.filter(plan_code="").exclude(price_id="")
+        return queryset
+
+
 @admin.register(StripeSubscription)
 class StripeSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["stripe_id", "user", "status", "plan_code", "current_period_end", "cancel_at_period_end"]
-    list_filter = ["status", "plan_code"]
+    list_display = ["stripe_id", "user", "status", "plan_shown", "current_period_end", "cancel_at_period_end"]
+    list_filter = ["status", "plan_code", UnknownPriceFilter]
     search_fields = ["stripe_id", "customer_id", "user__email"]
     # Stripe is the source of truth: edits here would be overwritten by the next event.
     readonly_fields = [field.name for field in StripeSubscription._meta.fields]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("plan"), ordering="plan_code")
+    def plan_shown(self, obj):
+        if obj.plan_code or not obj.price_id:
+            return obj.plan_code or "-"
+        # A price of another product on the same Stripe account: it grants nothing here.
+        return _("none: unknown price %(price)s") % {"price": obj.price_id}
 
 
 @admin.register(StripeEvent)

@@ -8,18 +8,19 @@ from billing.models import BillingProfile, StripeSubscription
 from billing.plans import DEFAULT_PLAN, Plan, get_plan
 
 # A subscription in one of these states gives its plan, whatever the period end says
-# (the renewal event may simply not have arrived yet).
-PAID_UP_STATUSES = {"active", "trialing"}
-# These keep the plan until the end of the period already paid for, then fall back to Free.
-GRACE_STATUSES = {"past_due", "unpaid", "canceled"}
+# (the renewal event may simply not have arrived yet). `past_due` keeps it while Stripe
+# retries the payment; Stripe then moves it to `unpaid` or `canceled`.
+PAID_UP_STATUSES = {"active", "trialing", "past_due"}
+# Every other status (`canceled`, `unpaid`, `incomplete`, `incomplete_expired`, `paused`)
+# gives nothing: Stripe sends `canceled` only once the subscription has ended (one
+# cancelled at period end stays `active` until then), and an immediate cancellation
+# (refund, fraud, an operator) must end access at once.
 
 
 def subscription_entitles(subscription: StripeSubscription, now: datetime) -> bool:
-    if subscription.status in PAID_UP_STATUSES:
-        return True
-    if subscription.status in GRACE_STATUSES:
-        return subscription.current_period_end is not None and subscription.current_period_end > now
-    return False
+    if subscription.ended_at is not None and subscription.ended_at <= now:
+        return False
+    return subscription.status in PAID_UP_STATUSES and bool(subscription.plan_code)
 
 
 def active_subscription(user, now: datetime | None = None) -> StripeSubscription | None:

@@ -45,6 +45,8 @@ class StripeSubscription(models.Model):
     plan_code = models.CharField(max_length=32, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
+    # Stripe's `ended_at`: once it has passed, the subscription gives nothing whatever its status.
+    ended_at = models.DateTimeField(null=True, blank=True)
     last_event_created = models.BigIntegerField(default=0)
     last_event_id = models.CharField(max_length=255, blank=True)
     last_invoice_status = models.CharField(max_length=32, blank=True)

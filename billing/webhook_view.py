@@ -25,6 +25,6 @@ def stripe_webhook(request):
         outcome = process_event(event)
     except Exception:
         # process_event rolled everything back; a 5xx makes Stripe deliver the event again.
-        logger.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"], event["type"])
+        logger.exception("Stripe event %s (%s) failed; Stripe will retry", event.get("id"), event["type"])
         return HttpResponse("event not processed; please retry", status=500, content_type="text/plain")
     return JsonResponse({"received": True, "outcome": outcome})

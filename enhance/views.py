@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,17 @@ from enhance.status import job_payload
 def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "") or request.headers.get(
         "X-Requested-With") == "XMLHttpRequest"
+
+
+def safe_next(request, fallback: str) -> str:
+    """The form's `next` when it is a path on this site; anything else (another host, a
+    scheme, `//host`, a backslash trick) would make the form an open redirect."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts=set(), require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 def photo_url(photo_id: int) -> str:
@@ -96,7 +108,7 @@ def cancel(request, job_id: int):
     if wants_json(request):
         return JsonResponse(job_payload(job))
     messages.info(request, _("Canceled.") if job.is_terminal else _("Canceling…"))
-    return redirect(request.POST.get("next") or photo_url(job.photo_id))
+    return redirect(safe_next(request, photo_url(job.photo_id)))
 
 
 @login_required
@@ -113,4 +125,4 @@ def delete(request, job_id: int):
     if wants_json(request):
         return JsonResponse({"deleted": job_id})
     messages.info(request, _("Result deleted."))
-    return redirect(request.POST.get("next") or photo_url(photo_id))
+    return redirect(safe_next(request, photo_url(photo_id)))

@@ -6,14 +6,21 @@ API view; `api_not_found` answers API paths that match no route (Django's own 40
 HTML and would break clients that always parse JSON).
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from albums.uploads import is_out_of_space, out_of_space
+
+logger = logging.getLogger("restoreapp.api")
 
 
 class ApiError(exceptions.APIException):
@@ -38,6 +45,8 @@ _CODES_BY_STATUS = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
+    500: "server_error",
+    507: "insufficient_storage",
 }
 
 
@@ -93,14 +102,25 @@ def _as_api_exception(exc):
         return ApiError(_("The request body is too large."), status_code=413, code="too_large")
     if isinstance(exc, SuspiciousOperation):
         return ApiError(_("The request could not be understood."), status_code=400, code="bad_request")
+    if is_out_of_space(exc):
+        refusal = out_of_space()
+        return ApiError(refusal.message, status_code=refusal.status, code="insufficient_storage")
     return exc
+
+
+def _server_error_body() -> dict:
+    return error_body("server_error", _("Something went wrong on our side. Please try again later."))
 
 
 def exception_handler(exc, context):
     """REST_FRAMEWORK['EXCEPTION_HANDLER']: every API error in one shape."""
     exc = _as_api_exception(exc)
     if not isinstance(exc, exceptions.APIException):
-        return None  # a real bug: let Django log it and answer 500
+        # A real bug or an outage: logged with its traceback, answered in the API's format
+        # (clients always parse JSON), never as Django's HTML page.
+        logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        set_rollback()
+        return Response(_server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     headers = {}
     if getattr(exc, "auth_header", None):
@@ -118,6 +138,14 @@ def exception_handler(exc, context):
 
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: an error outside any API view (a middleware, the URL resolver) on an API
+    path is still answered in the API's JSON format; other paths get the 500 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request, *args, **kwargs)
 
 
 @csrf_exempt  # it changes nothing; a CSRF refusal here would be an HTML page

@@ -1,7 +1,7 @@
 """Everything under /api/: version 1 of the REST API, its OpenAPI schema and the Swagger UI."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from restoreapp.api_errors import api_not_found
 
@@ -14,7 +14,8 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # The split view serves its start-up script from ?script: no inline script (CSP).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     # Last: unknown API paths answer in the API's error format, not with an HTML page.
     re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: paths may contain newlines
 ]

@@ -110,7 +110,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Rate limits only: an outage falls back to a per-process cache (restoreapp/cache.py),
+    # and short socket timeouts keep a dead server from holding requests.
+    CACHES = {
+        "default": {
+            "BACKEND": "restoreapp.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -140,6 +148,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "none")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # client address behind the proxy (restoreapp.client_ip)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -201,6 +210,9 @@ STORAGES = {
 
 # --- email ----------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
+# Seconds an SMTP connection or command may take: a server that accepts and never answers
+# must not hold the email task for long. `?timeout=N` in EMAIL_URL wins over this.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 if EMAIL_URL:
     from restoreapp.email_url import parse_email_url
 
@@ -333,6 +345,19 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- hardening (issue 14): proxy, database, cache, email, CSP ----------------
+# Proxies in front that append to X-Forwarded-For (the documented nginx: 1). The client
+# address for allauth's limits, API throttles and anything keyed on it: restoreapp.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# A reused connection is tested before a request's first query (and before each worker
+# task: django-q2 closes old connections first), so one the server dropped is replaced
+# instead of failing the request. Long-running worker writes: restoreapp/db_retry.py.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
+# Content-Security-Policy (no inline script or style, own assets only) and Permissions-Policy.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "restoreapp.security_headers.SecurityHeadersMiddleware")
 
 LOGGING = {
     "version": 1,

@@ -11,3 +11,6 @@ urlpatterns = [
     path("", include("albums.urls")),
     path("", include("accounts.urls")),
 ]
+
+# API paths answer in the API's JSON error format even for a 500 raised outside a view.
+handler500 = "restoreapp.api_errors.server_error"

@@ -152,7 +152,8 @@ class PhotoViewSet(
 
 
 def _upload_code(status_code: int) -> str:
-    return {413: "too_large", 415: "unsupported_media_type"}.get(status_code, "invalid_image")
+    codes = {413: "too_large", 415: "unsupported_media_type", 507: "insufficient_storage"}
+    return codes.get(status_code, "invalid_image")
 
 
 def _download_name(photo: Photo, stored_name: str) -> str:

@@ -1,18 +1,19 @@
 """Telling a user that a job finished: an in-app notification (same transaction as the
-job's final status) and, if the user asked for it, an email after the commit."""
+job's final status) and, if the user asked for it, an email queued after the commit
+(sent by a task of its own: enhance/notifications/email.py)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from enhance.models import JobStatus
+from enhance.notifications.email import enqueue_job_email
 from enhance.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,5 @@ def notify_job_finished(job) -> Notification:
         message = _message(job)[:300]
         notification = Notification.objects.create(user=user, job=job, message=message, url=job_url(job))
         if user.email_on_job_done and user.email:
-            subject = _("Restore: a job finished")
-            body = f"{message}\n\n{settings.SITE_URL.rstrip('/')}{notification.url}\n"
-            transaction.on_commit(lambda: _send_email(user.email, subject, body))
+            transaction.on_commit(lambda: enqueue_job_email(notification.pk))
     return notification
-
-
-def _send_email(address: str, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, None, [address])
-    except Exception:  # a mail outage must not undo a finished job
-        log.exception("could not email %s about a finished job", address)

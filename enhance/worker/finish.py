@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from enhance.models import Job, JobStatus
 from enhance.notifications.service import notify_job_finished
 from enhance.worker.result_store import StoredResult
+from restoreapp.db_retry import retry_if_dropped
 
 
 def _held(job: Job, worker: str):
@@ -19,6 +20,22 @@ def _held(job: Job, worker: str):
 def finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: float, device: str,
                      precision: str) -> bool:
     """False when the job is no longer ours or a cancel arrived: the caller removes the file."""
+    attempts = []
+
+    def once() -> bool:
+        attempts.append(1)
+        return _finish_succeeded(job, worker, stored, seconds=seconds, device=device, precision=precision)
+
+    done = retry_if_dropped(once)
+    if not done and len(attempts) > 1:
+        # The connection may have dropped after the commit went through: then the job is ours
+        # and done, and its result must not be deleted.
+        return Job.objects.filter(pk=job.pk, status=JobStatus.SUCCEEDED, result=stored.name).exists()
+    return done
+
+
+def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: float, device: str,
+                      precision: str) -> bool:
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
             status=JobStatus.SUCCEEDED, progress=100, stage=_("Done"), finished_at=timezone.now(),
@@ -33,6 +50,10 @@ def finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: fl
 
 
 def finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) -> bool:
+    return retry_if_dropped(lambda: _finish_failed(job, worker, error, seconds=seconds))
+
+
+def _finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) -> bool:
     with transaction.atomic():
         done = _held(job, worker).update(
             status=JobStatus.FAILED, error=error[:500], stage=_("Failed"), finished_at=timezone.now(),
@@ -45,7 +66,7 @@ def finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) ->
 
 
 def finish_canceled(job: Job, worker: str, *, seconds: float = 0.0) -> bool:
-    done = _held(job, worker).update(
+    done = retry_if_dropped(lambda: _held(job, worker).update(
         status=JobStatus.CANCELED, stage=_("Canceled"), finished_at=timezone.now(), compute_seconds=seconds,
-    )
+    ))
     return bool(done)

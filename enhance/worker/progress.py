@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from enhance.engine_text import stage_label
 from enhance.models import Job, JobStatus
+from restoreapp.db_retry import retry_if_dropped
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ class JobReporter:
         self._last_write = now
         # 99 at most until the result is stored: 100 means done.
         percent = max(0, min(99, int(fraction * 100)))
-        if not self._mine().update(progress=percent, stage=stage_label(str(stage))[:120], heartbeat=timezone.now()):
+        label = stage_label(str(stage))[:120]
+        if not retry_if_dropped(lambda: self._mine().update(progress=percent, stage=label, heartbeat=timezone.now())):
             self.lost = True
 
     def should_cancel(self) -> bool:
@@ -56,7 +58,9 @@ class JobReporter:
         if now - self._last_cancel_check < MIN_CANCEL_CHECK_INTERVAL:
             return False
         self._last_cancel_check = now
-        row = Job.objects.filter(pk=self.job_id).values("worker", "status", "cancel_requested").first()
+        row = retry_if_dropped(
+            lambda: Job.objects.filter(pk=self.job_id).values("worker", "status", "cancel_requested").first()
+        )
         if row is None or row["worker"] != self.worker or row["status"] != JobStatus.RUNNING:
             self.lost = True
         elif row["cancel_requested"]:
@@ -78,7 +82,7 @@ class JobReporter:
         try:
             while not self._stop.wait(self.heartbeat_seconds):
                 try:
-                    if not self._mine().update(heartbeat=timezone.now()):
+                    if not retry_if_dropped(lambda: self._mine().update(heartbeat=timezone.now())):
                         self.lost = True
                         return
                 except Exception:  # a busy database must not kill the job; the next beat retries

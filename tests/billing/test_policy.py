@@ -102,10 +102,11 @@ def test_recheck_refuses_once_a_canceled_plan_has_run_out(user):
         ("active", 10, PRO),
         ("active", -2, PRO),  # renewal event late: an active subscription still counts
         ("trialing", 5, PRO),
-        ("past_due", 3, PRO),  # paid period not over yet
-        ("past_due", -1, FREE),
+        ("past_due", 3, PRO),
+        ("past_due", -1, PRO),  # Stripe is still retrying the renewal: it ends in unpaid or canceled
+        ("unpaid", 3, FREE),
         ("unpaid", -1, FREE),
-        ("canceled", 3, PRO),
+        ("canceled", 3, FREE),  # Stripe cancels only when the subscription has ended
         ("canceled", -1, FREE),
         ("incomplete", 30, FREE),
         ("incomplete_expired", 30, FREE),

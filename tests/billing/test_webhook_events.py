@@ -70,12 +70,13 @@ def test_a_scheduled_cancellation_is_shown_as_ending(client, webhook_secret, use
     assert plan_for(user) == PRO
 
 
-def test_canceled_subscription_keeps_pro_until_the_paid_period_ends(client, webhook_secret, user):
-    post_event(client, load_event("customer.subscription.updated", user))
+def test_canceled_subscription_ends_pro_at_once_even_inside_the_paid_period(client, webhook_secret, user):
+    # Stripe sends `deleted` (status canceled) when the subscription has ended: a refund,
+    # fraud or an operator's immediate cancellation must not leave the rest of the month.
+    post_event(client, set_period_end(load_event("customer.subscription.updated", user), FUTURE))
+    assert plan_for(user) == PRO
     post_event(client, set_period_end(load_event("customer.subscription.deleted", user), FUTURE))
     assert StripeSubscription.objects.get().status == "canceled"
-    assert plan_for(user) == PRO
-    StripeSubscription.objects.update(current_period_end=datetime.fromtimestamp(PAST, tz=UTC))
     assert plan_for(user) == FREE
 
 
@@ -160,7 +161,8 @@ def _lifecycle(user, final_period_end):
     return [created, active, past_due, canceled, paid, failed]
 
 
-@pytest.mark.parametrize(("final_period_end", "expected"), [(PAST, FREE), (FUTURE, PRO)])
+# A cancellation ends the plan whatever the period end (Stripe sends it when the subscription has ended).
+@pytest.mark.parametrize(("final_period_end", "expected"), [(PAST, FREE), (FUTURE, FREE)])
 def test_every_delivery_order_converges_on_the_same_final_plan(client, webhook_secret, make_user,
                                                               final_period_end, expected):
     orders = list(itertools.permutations(range(6)))

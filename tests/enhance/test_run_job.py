@@ -34,6 +34,11 @@ def test_email_when_the_owner_asks_for_it(engine_double, owner, photo, django_ca
     job = services.submit(owner, photo, "realsr", {})
     with django_capture_on_commit_callbacks(execute=True):
         tasks.run_next_job(job.pk)
+    # The worker only queues the email (enhance/notifications/email.py); its own task sends it.
+    assert mail.outbox == []
+    from enhance.notifications.email import send_job_email
+
+    assert send_job_email(Notification.objects.get(job=job).pk) == "sent"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [owner.email]
     assert "ready" in mail.outbox[0].body
