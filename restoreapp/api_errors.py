@@ -15,6 +15,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from restoreapp.api_error_codes import known_code
+
 
 class ApiError(exceptions.APIException):
     """A refusal with its own status and code, e.g. an upload refused by ingest_photo (413/415)."""
@@ -116,6 +118,7 @@ def exception_handler(exc, context):
         message = " ".join(_flatten_messages(detail))
         body = error_body(code, message, upgrade_url=getattr(exc, "upgrade_url", ""))
 
+    body["error"]["code"] = known_code(body["error"]["code"], _CODES_BY_STATUS.get(exc.status_code, "error"))
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
 

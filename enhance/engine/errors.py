@@ -1,4 +1,5 @@
-"""Errors the engine raises. Bad options and bad images raise plain ValueError."""
+"""Errors the engine raises. Bad images raise plain ValueError; bad options raise OptionError,
+a ValueError that also names the option."""
 
 
 class EngineError(Exception):
@@ -23,3 +24,12 @@ class WeightsFormatError(EngineError):
 
 class Cancelled(EngineError):
     """The caller asked to stop; raised between tiles or stages."""
+
+
+class OptionError(ValueError):
+    """A bad option value or name; `option` is the option to blame (None: the options as a whole).
+    A ValueError, so callers that only know the engine's "bad options raise ValueError" still work."""
+
+    def __init__(self, message: str, option: str | None = None):
+        self.option = option
+        super().__init__(message)

@@ -18,7 +18,7 @@ from PIL import Image
 from torch import nn
 
 from enhance.engine.context import OptionSpec, RunContext
-from enhance.engine.errors import WeightsMissingError
+from enhance.engine.errors import OptionError, WeightsMissingError
 from enhance.engine.pipelines import bopb_stages as stages
 from enhance.engine.weights import store
 from enhance.engine.weights.importers.bopb_layout import BY_CANONICAL, CANONICAL_FILES, IMPORT_COMMAND, MODEL_DIR
@@ -35,7 +35,7 @@ def _as_bool(name: str, value) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE
-    raise ValueError(f"bopb option {name} must be true or false; got {value!r}")
+    raise OptionError(f"bopb option {name} must be true or false; got {value!r}", name)
 
 
 class BopbPipeline:
@@ -65,10 +65,12 @@ class BopbPipeline:
         if options is None:
             options = {}
         if not isinstance(options, dict):
-            raise ValueError(f"bopb options must be an object with keys {', '.join(OPTION_NAMES)}")
+            raise OptionError(f"bopb options must be an object with keys {', '.join(OPTION_NAMES)}")
         unknown = sorted(set(options) - set(OPTION_NAMES))
         if unknown:
-            raise ValueError(f"unknown bopb option(s) {', '.join(map(str, unknown))}; allowed: scratches, hr")
+            raise OptionError(
+                f"unknown bopb option(s) {', '.join(map(str, unknown))}; allowed: scratches, hr", str(unknown[0])
+            )
         # As in the official run.py, hr only changes the scratch branch; without scratches it has no effect.
         return {name: _as_bool(name, options.get(name, False)) for name in OPTION_NAMES}
 

@@ -9,6 +9,7 @@ from PIL import Image
 
 from enhance.engine.archs.rrdbnet import RRDBNet
 from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.errors import OptionError
 from enhance.engine.pipelines.common import (
     image_to_tensor,
     output_buffer,
@@ -35,7 +36,7 @@ class RealSRPipeline:
     def validate_options(self, options: dict | None) -> dict:
         unknown = sorted(set(options or {}))
         if unknown:
-            raise ValueError(f"realsr takes no options; got {', '.join(unknown)}")
+            raise OptionError(f"realsr takes no options; got {', '.join(unknown)}", unknown[0])
         return {}
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:

@@ -13,6 +13,7 @@ from PIL import Image
 
 from enhance.engine.archs import waifu2x as arch
 from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.errors import OptionError
 from enhance.engine.pipelines.common import (
     edge_pad,
     image_to_tensor,
@@ -42,7 +43,7 @@ def _as_int(name: str, value, allowed: tuple[int, ...]) -> int:
     except (TypeError, ValueError):
         number = None
     if number not in allowed:
-        raise ValueError(f"waifu2x {name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+        raise OptionError(f"waifu2x {name} must be one of {', '.join(map(str, allowed))}; got {value!r}", name)
     return number
 
 
@@ -66,16 +67,18 @@ class Waifu2xPipeline:
         options = dict(options or {})
         unknown = sorted(set(options) - set(DEFAULTS))
         if unknown:
-            raise ValueError(f"unknown waifu2x option(s) {', '.join(unknown)}; allowed: style, scale, noise")
+            raise OptionError(
+                f"unknown waifu2x option(s) {', '.join(unknown)}; allowed: style, scale, noise", unknown[0]
+            )
         style = options.get("style", DEFAULTS["style"])
         if style not in STYLES:
-            raise ValueError(f"waifu2x style must be one of {', '.join(STYLES)}; got {style!r}")
+            raise OptionError(f"waifu2x style must be one of {', '.join(STYLES)}; got {style!r}", "style")
         scale = _as_int("scale", options.get("scale", DEFAULTS["scale"]), SCALES)
         noise = _as_int("noise", options.get("noise", DEFAULTS["noise"]), NOISES)
         if scale == 1 and style == "photo":
-            raise ValueError("waifu2x photo has no 1x model; use scale 2 or 4, or style art for denoise-only")
+            raise OptionError("waifu2x photo has no 1x model; use scale 2 or 4, or style art for denoise-only", "scale")
         if scale == 1 and noise < 0:
-            raise ValueError("waifu2x scale 1 only denoises; choose noise 0..3 (or a scale of 2 or 4)")
+            raise OptionError("waifu2x scale 1 only denoises; choose noise 0..3 (or a scale of 2 or 4)", "noise")
         return {"style": style, "scale": scale, "noise": noise}
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
