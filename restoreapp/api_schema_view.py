@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 
 SCHEMA_FORMATS = ("json", "yaml")
 
@@ -22,6 +23,12 @@ class _FormatParameterNegotiation(DefaultContentNegotiation):
 
 class SchemaView(SpectacularAPIView):
     content_negotiation_class = _FormatParameterNegotiation
+
+    def perform_content_negotiation(self, request, force=False):
+        if force:  # only for an error answer: the API's JSON error body, not YAML
+            renderer = JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
 
 
 class SwaggerView(SpectacularSwaggerView):
