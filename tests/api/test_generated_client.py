@@ -4,6 +4,7 @@ generated code only (register, token, me, album, upload, models, submit with opt
 download in each format, cancel, delete, revoke). The job runs on the real waifu2x network;
 the test plays the worker between polls (enhance.tasks.run_next_job, as a qcluster would)."""
 
+import contextlib
 import io
 import time
 
@@ -47,7 +48,10 @@ def test_a_mobile_flow_through_the_generated_client_only(live_server, served_sch
     generate(served_schema, out, config=CONFIG)
     import_every_module(out)
     try:
-        _mobile_flow(live_server.url)
+        # Closed at the end: a kept-alive connection holds a server thread, and its database
+        # connection, open past the test.
+        with contextlib.ExitStack() as clients:
+            _mobile_flow(live_server.url, clients)
     finally:
         forget(PACKAGE)
 
@@ -61,7 +65,7 @@ def _drawing_png() -> bytes:
     return buffer.getvalue()
 
 
-def _mobile_flow(base_url: str) -> None:
+def _mobile_flow(base_url: str, clients: contextlib.ExitStack) -> None:
     from restore_api_client import AuthenticatedClient, Client
     from restore_api_client.api.account import me
     from restore_api_client.api.albums import albums_create, albums_destroy
@@ -100,10 +104,12 @@ def _mobile_flow(base_url: str) -> None:
     from restore_api_client.types import File
 
     # An undocumented status would raise: every answer below is one the schema declares.
-    anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
+    anonymous = clients.enter_context(Client(base_url=base_url, raise_on_unexpected_status=True))
 
     def signed_in(token: str) -> AuthenticatedClient:
-        return AuthenticatedClient(base_url=base_url, token=token, prefix="Token", raise_on_unexpected_status=True)
+        return clients.enter_context(
+            AuthenticatedClient(base_url=base_url, token=token, prefix="Token", raise_on_unexpected_status=True)
+        )
 
     # Register, then log in with a stale token still attached: the login ignores it.
     registered = auth_register.sync_detailed(client=anonymous, body=RegisterRequest(email=EMAIL, password=PASSWORD))
