@@ -20,36 +20,43 @@ log = logging.getLogger(__name__)
 
 
 class SubmitRefused(Exception):
-    """The job was not created; `message` is for the user, `status` the HTTP status (400, 402, 404)."""
+    """The job was not created; `message` is for the user, `status` the HTTP status (400, 402, 404).
+    `field` names the input to blame when there is one (`model`, `options`, `options.scale`)."""
 
-    def __init__(self, message: str, status: int = 400, upgrade_url: str = ""):
+    def __init__(self, message: str, status: int = 400, upgrade_url: str = "", field: str = ""):
         self.message = message
         self.status = status
         self.upgrade_url = upgrade_url
+        self.field = field
         super().__init__(message)
 
 
 def _checked_options(model_id: str, options: dict | None) -> dict:
     from enhance.engine import available_models, validate_options
+    from enhance.engine.errors import OptionError
 
     models = {info.id: info for info in available_models()}
     info = models.get(model_id)
     if info is None:
         known = ", ".join(sorted(models))
         raise SubmitRefused(
-            _("Unknown model “%(model)s”; choose one of: %(known)s.") % {"model": model_id, "known": known}
+            _("Unknown model “%(model)s”; choose one of: %(known)s.") % {"model": model_id, "known": known},
+            field="model",
         )
     if not info.available:
         raise SubmitRefused(
-            _("%(label)s is not available right now: %(reason)s") % {"label": info.label, "reason": info.reason}
+            _("%(label)s is not available right now: %(reason)s") % {"label": info.label, "reason": info.reason},
+            field="model",
         )
     if options is not None and not isinstance(options, dict):
-        raise SubmitRefused(_("Options must be an object of option names and values."))
+        raise SubmitRefused(_("Options must be an object of option names and values."), field="options")
     try:
         return validate_options(model_id, options or {})
     except ValueError as exc:
+        option = exc.option if isinstance(exc, OptionError) else None
         raise SubmitRefused(
-            _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": exc}
+            _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": exc},
+            field=f"options.{option}" if option else "options",
         ) from None
 
 

@@ -1,6 +1,10 @@
 """The small JSON a page polls for a job's live state."""
 
 from django.urls import reverse
+from rest_framework.fields import DateTimeField
+
+# The REST API's format (ISO 8601, UTC as `Z`), so that every timestamp a client sees looks the same.
+_timestamp = DateTimeField().to_representation
 
 
 def job_payload(job) -> dict:
@@ -18,8 +22,8 @@ def job_payload(job) -> dict:
         "error": job.error,
         "attempts": job.attempts,
         "finished": job.is_terminal,
-        "queued_at": job.queued_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "queued_at": _timestamp(job.queued_at),
+        "finished_at": _timestamp(job.finished_at),
         "cancel_url": reverse("enhance:cancel", args=[job.pk]),
     }
     if job.status == "succeeded" and job.result:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from albums.uploads import is_out_of_space, out_of_space
+from restoreapp.api_error_codes import known_code
 
 logger = logging.getLogger("restoreapp.api")
 
@@ -136,6 +137,7 @@ def exception_handler(exc, context):
         message = " ".join(_flatten_messages(detail))
         body = error_body(code, message, upgrade_url=getattr(exc, "upgrade_url", ""))
 
+    body["error"]["code"] = known_code(body["error"]["code"], _CODES_BY_STATUS.get(exc.status_code, "error"))
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
 

@@ -7,9 +7,12 @@ they know about (402, 409, 413 ...) with `errors(...)`.
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
+
+from restoreapp.api_error_codes import ERROR_CODES
 
 ERROR_DESCRIPTIONS = {
     400: _("The request is invalid; `error.message` says why and `error.fields` which input."),
@@ -25,14 +28,17 @@ ERROR_DESCRIPTIONS = {
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("Stable machine-readable code, e.g. `not_found`, `throttled`."))
+    code = serializers.ChoiceField(
+        choices=ERROR_CODES,
+        help_text=_("Stable machine-readable code, e.g. `not_found`, `throttled`."),
+    )
     message = serializers.CharField(help_text=_("A sentence a person can read."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text=_("For validation errors: messages per request field."),
     )
-    upgrade_url = serializers.CharField(
+    upgrade_url = serializers.URLField(
         required=False, help_text=_("For 402: where the user can upgrade their plan.")
     )
 
@@ -46,7 +52,63 @@ def errors(*statuses: int) -> dict:
     return {status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status]) for status in statuses}
 
 
+class TokenScheme(KnoxTokenScheme):
+    """knox's scheme, saying the prefix where generators look: most default to `Bearer`."""
+
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        definition = super().get_security_definition(auto_schema)
+        definition["description"] = (
+            "Send `Authorization: Token <token>`: the word `Token`, a space, then the token that "
+            "auth/register/ or auth/token/ returned. Not `Bearer`."
+        )
+        return definition
+
+
+# Response headers a client reads; declared so that generated clients expose them.
+_HEADER_SCHEMAS = {
+    "Location": {"schema": {"type": "string", "format": "uri"}, "required": True},
+    "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "required": True,
+                    "description": "Seconds to wait before trying again."},
+    "Content-Disposition": {"schema": {"type": "string"}, "required": True,
+                            "description": "`attachment` or `inline`, with the file name."},
+}
+
+
 class ApiAutoSchema(AutoSchema):
+    def get_auth(self):
+        # Register and login take no credentials and ignore any sent: `security: []`, not the
+        # `[{}]` ("optional token") that AllowAny would give.
+        if not self.view.get_authenticators():
+            return []
+        return super().get_auth()
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and "security" not in operation:
+            operation["security"] = []
+        return operation
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        view = self.view
+        names = []
+        if status_code in ("201", "202") and getattr(view, "action", None) in getattr(view, "location_actions", ()):
+            names.append(("Location", "The new object's address; GET it for its current state."))
+        if status_code == "302":
+            names.append(("Location", "A short-lived signed URL of the file."))
+        if status_code == "429":
+            names.append(("Retry-After", None))
+        if status_code == "200" and getattr(view, "action", None) in getattr(view, "binary_actions", ()):
+            names.append(("Content-Disposition", None))
+        for name, description in names:
+            header = dict(_HEADER_SCHEMAS[name])
+            if description:
+                header["description"] = description
+            headers.setdefault(name, header)
+        return headers
+
     def _implied_errors(self) -> set[int]:
         view = self.view
         implied = set()

@@ -299,6 +299,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only: form encodings cannot carry nested objects (a job's `options`), and a
+    # schema offering them makes generated clients send every body as multipart. The photo
+    # upload alone takes multipart/form-data (albums/api/views.py).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "restoreapp.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "restoreapp.api_errors.exception_handler",
@@ -331,6 +335,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # One component per closed value set, named for what it is (generated clients' type names).
+    "ENUM_NAME_OVERRIDES": {
+        "ModelIdEnum": "enhance.api.choices.model_ids",
+        "ErrorCodeEnum": "restoreapp.api_error_codes.ERROR_CODES",
+        "PhotoFormatEnum": "albums.api.serializers.PHOTO_FORMATS",
+    },
 }
 
 # --- security (production) ------------------------------------------------

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from albums.imaging import EXTENSION_FOR_FORMAT
 from albums.models import Album, Photo
 from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
 
@@ -21,6 +22,9 @@ class AlbumSerializer(serializers.ModelSerializer):
         return value.strip()
 
 
+PHOTO_FORMATS = tuple(EXTENSION_FOR_FORMAT)  # what ingest_photo stores: JPEG, PNG, WEBP
+
+
 def _album_field(**kwargs):
     return OwnedPrimaryKeyRelatedField(
         model=Album, allow_null=True, required=False,
@@ -29,7 +33,13 @@ def _album_field(**kwargs):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
-    album = _album_field()
+    """A photo as the API shows it (changes go through PhotoUpdateSerializer): every field is
+    always present, so the schema marks them all required."""
+
+    album = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("Id of one of your albums; null: no album (\"All photos\").")
+    )
+    format = serializers.ChoiceField(choices=PHOTO_FORMATS, read_only=True)
     original_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -39,7 +49,7 @@ class PhotoSerializer(serializers.ModelSerializer):
             "id", "album", "title", "width", "height", "format", "bytes", "taken_at", "uploaded_at",
             "original_url", "thumbnail_url",
         ]
-        read_only_fields = ["id", "width", "height", "format", "bytes", "taken_at", "uploaded_at"]
+        read_only_fields = fields
 
     def _absolute(self, name: str, photo: Photo) -> str:
         url = reverse(name, kwargs={"pk": photo.pk})

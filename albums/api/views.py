@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from albums.api.serializers import (
@@ -85,12 +85,17 @@ class PhotoViewSet(
     serializer_class = PhotoSerializer
     owned_model = Photo
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     binary_actions = ("original", "thumbnail")
     throttled_actions = ("create",)
+    location_actions = ("create",)
 
     def get_throttles(self):
         return [UploadThrottle()] if self.action == "create" else []
+
+    def get_parsers(self):
+        # Chosen before the action is known: POST is only the upload (a file needs multipart);
+        # PATCH takes JSON, like every other body in the API.
+        return [MultiPartParser()] if getattr(self.request, "method", None) == "POST" else [JSONParser()]
 
     def get_queryset(self):
         queryset = self.owned_queryset()

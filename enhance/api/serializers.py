@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from albums.models import Photo
+from enhance.api.choices import DeviceTypeField, ModelIdField, PrecisionField
 from enhance.models import Job, JobStatus
 from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
 
@@ -17,7 +18,7 @@ class ModelOptionSerializer(serializers.Serializer):
 
 
 class ModelInfoSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text=_("Pass it as `model` when submitting a job."))
+    id = ModelIdField(help_text=_("Pass it as `model` when submitting a job."))
     label = serializers.CharField()
     available = serializers.BooleanField(help_text=_("Whether the weights are installed on the server."))
     reason = serializers.CharField(allow_blank=True, help_text=_("Why not available; empty when available."))
@@ -27,7 +28,7 @@ class ModelInfoSerializer(serializers.Serializer):
 
 class JobCreateSerializer(serializers.Serializer):
     photo = OwnedPrimaryKeyRelatedField(model=Photo, help_text=_("Id of one of your photos."))
-    model = serializers.CharField(max_length=32, help_text=_("A model id from models/."))
+    model = ModelIdField(help_text=_("A model id from models/."))
     options = serializers.DictField(
         child=serializers.JSONField(), required=False, default=dict,
         help_text=_("Option name -> value, as listed by models/; omitted options take their defaults."),
@@ -47,6 +48,9 @@ class JobResultQuerySerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    model = ModelIdField()
+    device = DeviceTypeField()
+    precision = PrecisionField()
     eta_seconds = serializers.SerializerMethodField()
     result_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()

@@ -1,5 +1,6 @@
 """Models and enhancement jobs of the caller. Jobs are created and cancelled only through enhance.services."""
 
+from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,6 +30,13 @@ from restoreapp.api_schema import errors
 from restoreapp.api_throttles import JobSubmissionThrottle
 
 _REFUSAL_CODES = {400: "invalid", 402: "payment_required", 404: "not_found"}
+
+
+def absolute_site_url(url: str) -> str:
+    """A path on the site as a full URL (SITE_URL): a phone has no page to resolve it against."""
+    if not url or "://" in url:
+        return url
+    return settings.SITE_URL.rstrip("/") + url
 
 
 class ModelListView(APIView):
@@ -79,6 +88,7 @@ class JobViewSet(
     owned_model = Job
     binary_actions = ("result",)
     throttled_actions = ("create",)
+    location_actions = ("create",)
 
     def get_throttles(self):
         return [JobSubmissionThrottle()] if self.action == "create" else []
@@ -101,9 +111,11 @@ class JobViewSet(
         try:
             job = submit(request.user, data["photo"], data["model"], data["options"])
         except SubmitRefused as refusal:
+            if refusal.field and refusal.status == 400:
+                raise ValidationError({refusal.field: [refusal.message]}) from None
             raise ApiError(refusal.message, status_code=refusal.status,
                            code=_REFUSAL_CODES.get(refusal.status, "refused"),
-                           upgrade_url=refusal.upgrade_url) from None
+                           upgrade_url=absolute_site_url(refusal.upgrade_url)) from None
         location = request.build_absolute_uri(reverse("api_job-detail", kwargs={"pk": job.pk}))
         body = JobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})

@@ -26,11 +26,11 @@ class Cancelled(EngineError):
 
 
 class OptionError(ValueError):
-    """A bad model option. `option` names it ("" for the options as a whole); `message` is an
+    """A bad model option. `option` names it (None for the options as a whole); `message` is an
     English message id with %(name)s placeholders and `params` fills them, so the Django side
     can show it in the reader's language."""
 
-    def __init__(self, option: str, message: str, params: dict | None = None, *, model_id: str = ""):
+    def __init__(self, option: str | None, message: str, params: dict | None = None, *, model_id: str = ""):
         self.option = option
         self.message = message
         self.params = dict(params or {})

@@ -93,6 +93,19 @@ def test_login_returns_a_new_token(anon_api, owner):
     assert _authed(response.json()["token"]).get(ME).json()["id"] == owner.pk
 
 
+@pytest.mark.parametrize("attached", ["revoked", "made_up"])
+def test_login_ignores_a_stale_token_still_attached(owner, attached):
+    old = APIClient().post(TOKEN, {"email": "owner@example.com", "password": factories.PASSWORD}).json()["token"]
+    if attached == "revoked":
+        assert _authed(old).delete(TOKEN).status_code == 204
+    stale = _authed(old if attached == "revoked" else "0" * 64)
+    response = stale.post(TOKEN, {"email": "owner@example.com", "password": factories.PASSWORD})
+    assert response.status_code == 200, response.json()
+    assert _authed(response.json()["token"]).get(ME).json()["id"] == owner.pk
+    registered = stale.post(REGISTER, {"email": "second@example.com", "password": factories.PASSWORD})
+    assert registered.status_code == 201, registered.json()
+
+
 def test_login_with_a_wrong_password_gives_the_web_message(anon_api, owner):
     response = anon_api.post(TOKEN, {"email": "owner@example.com", "password": "wrong-password-1"})
     assert response.status_code == 400

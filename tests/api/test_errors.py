@@ -55,3 +55,17 @@ def test_validation_errors_name_each_field(owner_api):
     assert response.status_code == 400
     assert set(error["fields"]) == {"photo", "model"}
     assert error["message"].startswith("photo: ")
+
+
+def test_every_error_code_is_one_the_schema_lists(owner_api):
+    from restoreapp.api_error_codes import ERROR_CODES
+
+    # DRF's own field codes (max_length, invalid_choice ...) become `invalid`; `fields` has the detail.
+    too_long = owner_api.post("/api/v1/albums/", {"name": "x" * 500}, format="json").json()["error"]
+    assert too_long["code"] == "invalid" and too_long["fields"]["name"]
+    missing = owner_api.post("/api/v1/albums/", {}, format="json").json()["error"]
+    assert missing["code"] == "required"
+    bad_choice = owner_api.get("/api/v1/jobs/", {"status": "done"}).json()["error"]
+    assert bad_choice["code"] == "invalid"
+    for error in (too_long, missing, bad_choice):
+        assert error["code"] in ERROR_CODES

@@ -42,6 +42,34 @@ def test_submit_refuses_bad_models_and_options_with_the_services_reason(owner_ap
     assert Job.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"scale": 3}, "options.scale"),
+        ({"style": "oil"}, "options.style"),
+        ({"noise": "lots"}, "options.noise"),
+        ({"colour": True}, "options.colour"),
+        ({"style": "photo", "scale": 1}, "options.scale"),
+        ([1, 2], "options"),
+    ],
+)
+def test_bad_options_are_named_in_fields(owner_api, photo, options, field):
+    response = owner_api.post(JOBS, {"photo": photo.pk, "model": "waifu2x", "options": options}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == [field], error
+    assert error["fields"][field][0] in error["message"]
+    assert Job.objects.count() == 0
+
+
+def test_an_unknown_model_is_named_in_fields_with_the_known_ones(owner_api, photo):
+    response = owner_api.post(JOBS, {"photo": photo.pk, "model": "nope"}, format="json")
+    assert response.status_code == 400
+    [message] = response.json()["error"]["fields"]["model"]
+    assert "Unknown model" in message and "waifu2x" in message
+
+
 @pytest.mark.parametrize("body", [{}, {"photo": "x", "model": "waifu2x"}, {"photo": 1, "model": "waifu2x",
                                                                            "options": [1]}])
 def test_submit_names_bad_fields(owner_api, photo, body):
@@ -50,7 +78,9 @@ def test_submit_names_bad_fields(owner_api, photo, body):
     assert response.json()["error"]["fields"]
 
 
-def test_submit_refused_by_the_plan_is_402_with_the_reason(owner_api, photo, monkeypatch):
+def test_submit_refused_by_the_plan_is_402_with_the_reason(owner_api, photo, monkeypatch, settings):
+    settings.SITE_URL = "https://restore.example/"
+
     def refuse(user, model_id, *, width, height):
         raise policy.PolicyRefusal("Your plan does not include this model.")
 
@@ -59,7 +89,7 @@ def test_submit_refused_by_the_plan_is_402_with_the_reason(owner_api, photo, mon
     assert response.status_code == 402
     assert response.json()["error"] == {"code": "payment_required",
                                         "message": "Your plan does not include this model.",
-                                        "upgrade_url": "/billing/pricing/"}
+                                        "upgrade_url": "https://restore.example/billing/pricing/"}
     assert Job.objects.count() == 0
 
 

@@ -58,7 +58,7 @@ def test_a_photo_over_the_free_plans_size_is_refused_with_402(owner_api, owner):
     assert "megapixels" in response.json()["error"]["message"]
 
 
-def test_the_monthly_quota_is_402(owner_api, owner, photo):
+def test_the_monthly_quota_is_402(owner_api, owner, photo, settings):
     from django.utils import timezone
 
     from billing.policy import month_start
@@ -67,4 +67,4 @@ def test_the_monthly_quota_is_402(owner_api, owner, photo):
     response = owner_api.post("/api/v1/jobs/", {"photo": photo.pk, "model": "waifu2x"}, format="json")
     assert response.status_code == 402
     assert "used all 30 jobs" in response.json()["error"]["message"]
-    assert response.json()["error"]["upgrade_url"] == "/billing/pricing/"
+    assert response.json()["error"]["upgrade_url"] == settings.SITE_URL.rstrip("/") + "/billing/pricing/"

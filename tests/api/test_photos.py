@@ -100,8 +100,10 @@ def test_upload_without_a_file_names_the_field(owner_api):
 
 def test_upload_as_json_is_refused_with_a_reason(owner_api):
     response = owner_api.post(PHOTOS, {"file": "aGVsbG8="}, format="json")
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"]["file"]
+    assert response.status_code == 415  # a file travels as multipart/form-data only
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_media_type"
+    assert "application/json" in error["message"]
 
 
 def test_list_filters_by_album_and_orders(owner_api, owner, album):

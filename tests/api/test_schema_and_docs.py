@@ -38,7 +38,7 @@ def test_every_operation_documents_its_bodies_errors_and_auth(schema):
         if method in ("post", "put", "patch") and (path, method) not in public and "cancel" not in path:
             assert operation.get("requestBody"), where
         if (path, method) in public:
-            assert {} in operation["security"], where  # may be called without credentials
+            assert operation["security"] == [], where  # takes no credentials (and ignores any sent)
         else:
             assert {} not in operation["security"], where
             assert {"knoxApiToken": []} in operation["security"], where
@@ -61,7 +61,7 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     page = client.get("/api/docs/")
     assert page.status_code == 200
     html = page.content.decode()
-    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assets = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
     assert assets
     # The start-up script comes from the page's own URL (?script): no inline script, for the CSP.
     script = [asset for asset in assets if asset.startswith("/api/docs/?script")]
@@ -72,3 +72,82 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     startup = client.get(script[0].replace("&amp;", "&"))
     assert startup.status_code == 200 and "javascript" in startup["Content-Type"]
     assert "/api/schema/" in startup.content.decode()
+    # Both formats are linked for code generators.
+    assert 'href="/api/schema/?format=json"' in html
+    assert 'href="/api/schema/?format=yaml"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "content_type"),
+    [
+        ({"format": "json"}, None, "application/vnd.oai.openapi+json"),
+        ({"format": "yaml"}, None, "application/vnd.oai.openapi"),
+        ({}, "application/vnd.oai.openapi+json", "application/vnd.oai.openapi+json"),
+        ({}, None, "application/vnd.oai.openapi"),
+    ],
+)
+def test_the_schema_comes_as_json_or_yaml_by_query_or_accept(client, query, accept, content_type):
+    import json
+
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = client.get("/api/schema/", query, **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
+    text = response.content.decode()
+    document = json.loads(text) if content_type.endswith("json") else yaml.safe_load(text)
+    assert document["openapi"].startswith("3.")
+    if content_type.endswith("json"):
+        assert text.lstrip().startswith("{")
+
+
+def test_an_unknown_schema_format_is_a_clear_404(client):
+    response = client.get("/api/schema/", {"format": "xml"})
+    assert response.status_code == 404
+    assert "format=json" in response.json()["error"]["message"]
+
+
+def test_clients_are_told_the_token_prefix(schema):
+    scheme = schema["components"]["securitySchemes"]["knoxApiToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert "Authorization: Token <token>" in scheme["description"]
+
+
+def test_response_headers_clients_read_are_declared(schema):
+    paths = schema["paths"]
+    for path, status in (("/api/v1/photos/", "201"), ("/api/v1/jobs/", "202")):
+        header = paths[path]["post"]["responses"][status]["headers"]["Location"]
+        assert header["required"] and header["schema"]["format"] == "uri"
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        if "429" in responses:
+            assert responses["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer", (method, path)
+        binary = any(media.startswith("image/") for media in responses.get("200", {}).get("content", {}))
+        if binary:
+            assert "Content-Disposition" in responses["200"]["headers"], (method, path)
+            assert "Location" in responses["302"]["headers"], (method, path)
+    assert "429" in paths["/api/v1/auth/token/"]["post"]["responses"]
+
+
+def test_closed_value_sets_are_enums_and_always_sent_fields_are_required(schema):
+    from enhance.engine.context import PRECISIONS
+    from enhance.engine.registry import all_pipelines
+    from restoreapp.api_error_codes import ERROR_CODES
+
+    components = schema["components"]["schemas"]
+
+    def enum_of(component: str, field: str) -> str:
+        prop = components[component]["properties"][field]
+        [ref] = [prop] if "$ref" in prop else prop["allOf"]
+        return ref["$ref"].rsplit("/", 1)[-1]
+
+    assert components["ModelIdEnum"]["enum"] == [p.model_id for p in all_pipelines()]
+    for component, field in (("JobCreateRequest", "model"), ("Job", "model"), ("ModelInfo", "id")):
+        assert enum_of(component, field) == "ModelIdEnum", (component, field)
+    assert components["ErrorCodeEnum"]["enum"] == list(ERROR_CODES)
+    assert enum_of("ErrorDetail", "code") == "ErrorCodeEnum"
+    assert enum_of("Photo", "format") == "PhotoFormatEnum"
+    assert components["PhotoFormatEnum"]["enum"] == ["JPEG", "PNG", "WEBP"]
+    assert components["DeviceEnum"]["enum"] == ["cpu", "cuda"]
+    assert components["PrecisionEnum"]["enum"] == list(PRECISIONS)
+    assert {"album", "title", "format"} <= set(components["Photo"]["required"])
+    assert set(components["Job"]["properties"]) == set(components["Job"]["required"])

@@ -29,6 +29,10 @@ def world(live_server, settings, _isolated_media):
     from tests.api.conftest import finished_job_for
 
     done = finished_job_for(owner, photo)
+    # The schema's model-id enum comes from the engine registry (which imports torch): load it
+    # here, not within schemathesis' 10-second wait for the schema.
+    import enhance.engine.registry  # noqa: F401
+
     return {"owner": owner, "ids": {"albums": album.pk, "photos": photo.pk, "jobs": done.pk}}
 
 

@@ -50,6 +50,29 @@ def test_bad_options_name_allowed_values(model, options, message):
         validate_options(model, options)
 
 
+@pytest.mark.parametrize(
+    ("model", "options", "option"),
+    [
+        ("waifu2x", {"style": "sketch"}, "style"),
+        ("waifu2x", {"scale": 3}, "scale"),
+        ("waifu2x", {"noise": 1.5}, "noise"),
+        ("waifu2x", {"style": "photo", "scale": 1}, "scale"),
+        ("waifu2x", {"scale": 1, "noise": -1}, "noise"),
+        ("waifu2x", {"colour": "red"}, "colour"),
+        ("realsr", {"scale": 2}, "scale"),
+        ("bopb", {"scratches": "maybe"}, "scratches"),
+        ("bopb", {"scratch": True}, "scratch"),
+        ("bopb", ["scratches"], None),
+    ],
+)
+def test_a_bad_option_is_named_for_the_caller(model, options, option):
+    from enhance.engine.errors import OptionError
+
+    with pytest.raises(OptionError) as raised:
+        validate_options(model, options)
+    assert raised.value.option == option
+
+
 def test_output_size():
     assert output_size("realsr", 10, 7, {}) == (40, 28)
     assert output_size("waifu2x", 10, 7, {"scale": 4}) == (40, 28)

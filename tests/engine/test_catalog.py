@@ -45,11 +45,12 @@ def test_form_text_and_whole_floats_are_accepted(options, expected):
         ("waifu2x", {"scale": 3}, "scale", "scale must be one of 1, 2, 4; got 3"),
         ("waifu2x", {"noise": 1.5}, "noise", "noise must be one of"),
         ("waifu2x", {"scale": True}, "scale", "scale must be one of"),
-        ("waifu2x", {"style": "photo", "scale": 1}, "style", "photo has no 1x model"),
+        ("waifu2x", {"style": "photo", "scale": 1}, "scale", "photo has no 1x model"),
+        ("waifu2x", {"scale": 1, "noise": -1}, "noise", "scale 1 only denoises"),
         ("waifu2x", {"colour": 1}, "colour", "Unknown option colour"),
         ("realsr", {"scale": 2}, "scale", "realsr takes no options"),
         ("bopb", {"scratches": "maybe"}, "scratches", "scratches must be true or false"),
-        ("bopb", ["scratches"], "", "Options must be an object"),
+        ("bopb", ["scratches"], None, "Options must be an object"),
     ],
 )
 def test_bad_options_name_the_option_and_the_reason(model, options, option, fragment):

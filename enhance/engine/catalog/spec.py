@@ -113,6 +113,12 @@ class Impossible:
     when: Mapping[str, tuple[Any, ...]]
     reason: str
 
+    @property
+    def blame(self) -> str:
+        """The option a caller should change: the last one named (the refinement, e.g. scale for
+        photo at 1x)."""
+        return list(self.when)[-1]
+
     def matches(self, options: Mapping[str, Any]) -> bool:
         return all(options.get(name) in values for name, values in self.when.items())
 
@@ -234,7 +240,7 @@ class ModelSpec:
             options = {}
         if not isinstance(options, Mapping):
             raise OptionError(
-                "", gettext_noop("Options must be an object of option names and values."), {}, model_id=self.id
+                None, gettext_noop("Options must be an object of option names and values."), {}, model_id=self.id
             )
         names = {o.name for o in self.options}
         unknown = sorted(str(key) for key in options if key not in names)
@@ -248,7 +254,7 @@ class ModelSpec:
         clean = {o.name: o.parse(self.id, options[o.name]) if o.name in options else o.default for o in self.options}
         for rule in self.impossible:
             if rule.matches(clean):
-                raise OptionError(next(iter(rule.when)), rule.reason, {}, model_id=self.id)
+                raise OptionError(rule.blame, rule.reason, {}, model_id=self.id)
         return clean
 
     def output_size(self, width: int, height: int, options: Mapping[str, Any] | None = None) -> tuple[int, int]:
