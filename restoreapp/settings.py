@@ -235,6 +235,10 @@ GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
 # 30-minute task limit. Larger photos are refused at submit with the reason. Raise it on
 # GPU workers; 0 = no cap.
 SCRATCH_REPAIR_MAX_PIXELS = env_int("SCRATCH_REPAIR_MAX_PIXELS", 2_000_000)
+# A result's size is known before the job runs (ModelSpec.output_size): jobs whose result
+# would be larger than the owner's plan allows are refused at submit (billing.plans).
+OUTPUT_MAX_PIXELS_PRO = env_int("OUTPUT_MAX_PIXELS_PRO", 100_000_000)
+OUTPUT_MAX_PIXELS_FREE = env_int("OUTPUT_MAX_PIXELS_FREE", 16_000_000)
 
 # --- task queue (django-q2) -----------------------------------------------
 # The queue message only wakes a worker; the Job row is the truth (see enhance/worker/).
