@@ -13,13 +13,17 @@ from django.utils.cache import patch_cache_control
 def serve_file(request, fieldfile, *, filename: str, as_attachment: bool = False):
     if not fieldfile or not fieldfile.name:
         raise Http404
-    storage = fieldfile.storage
+    return serve_stored(request, fieldfile.storage, fieldfile.name, filename=filename, as_attachment=as_attachment)
+
+
+def serve_stored(request, storage, name: str, *, filename: str, as_attachment: bool = False):
+    """Serve the file `name` of `storage` (checked by the caller) without reading it here."""
     try:
-        storage.path(fieldfile.name)
+        storage.path(name)
     except NotImplementedError:
-        return _presigned_redirect(storage, fieldfile.name, filename, as_attachment)
+        return _presigned_redirect(storage, name, filename, as_attachment)
     try:
-        handle = storage.open(fieldfile.name, "rb")
+        handle = storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, as_attachment=as_attachment, filename=filename)
