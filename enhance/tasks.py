@@ -16,7 +16,13 @@ def run_next_job(job_id_hint: int | None = None) -> str:
     from enhance.worker.claim import claim_next, worker_identity
     from enhance.worker.process_setup import prepare_worker_process
     from enhance.worker.runner import run_claimed_job
+    from enhance.worker.stopping import stop_requested
+    from enhance.worker.wakeup import send_wakeup
 
+    if stop_requested():
+        # A wake-up prefetched before the stop: pass it on, this process takes no new job.
+        send_wakeup(job_id_hint)
+        return "stopping"
     prepare_worker_process()
     worker = worker_identity()
     job = claim_next(worker)
@@ -61,11 +67,15 @@ def prepare_download(job_id: int, key: str) -> str:
     from enhance.renditions import format_name, make_download
     from enhance.results import failure_key, pending_key
     from enhance.worker.result_store import store_atomically
+    from enhance.worker.stopping import stop_requested
 
     job = Job.objects.filter(pk=job_id, status=JobStatus.SUCCEEDED).exclude(result="").first()
     if job is None:
         return "gone"
     name = format_name(job.result.name, key)
+    if stop_requested():
+        cache.delete(pending_key(name))  # the next request queues it again, for a worker that stays
+        return "stopping"
     try:
         if not default_storage.exists(name):
             pixels = (job.result_width or 0) * (job.result_height or 0)

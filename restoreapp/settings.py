@@ -226,6 +226,10 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # lost) and re-queues it, or fails it once it has used JOB_MAX_ATTEMPTS.
 JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 5.0)
 JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 45.0)
+# On SIGTERM a worker finishes its running job only if it will within this many seconds,
+# else hands it back to the queue at once; keep it below the stop timeout (systemd
+# TimeoutStopSec=30 in deploy/systemd/restore-worker.service) with room to spare.
+WORKER_STOP_GRACE_SECONDS = env_float("WORKER_STOP_GRACE_SECONDS", 20.0)
 # CPU threads per worker process for PyTorch; 0 = the cores divided among Q_WORKERS
 # (several workers each using every core only fight over them).
 WORKER_TORCH_THREADS = env_int("RESTORE_TORCH_THREADS", 0)
