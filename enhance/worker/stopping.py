@@ -5,7 +5,8 @@ django-q2's cluster needs two changes for that, made here:
 - its sentinel dies on SIGTERM (SIG_DFL) when systemd signals the whole process group, and
   with it the pool it would have waited for; it now treats SIGTERM as "stop";
 - when only the main process is signalled (KillMode=mixed), the sentinel waits for every
-  worker to finish its task, however long; it now passes SIGTERM on to its workers first.
+  worker to finish its task, however long; it now passes SIGTERM on to its workers first;
+- a second signal to the main process deadlocked it; it is now ignored.
 Workers record the request (the engine checks it between tiles, through JobReporter)."""
 
 from __future__ import annotations
@@ -60,13 +61,22 @@ def _on_worker_spawn(sender, proc_name, **kwargs) -> None:
 
 def install_cluster_hooks() -> None:
     """Called once per process from EnhanceConfig.ready(): only qcluster processes use them."""
-    from django_q.cluster import Sentinel
+    from django_q.cluster import Cluster, Sentinel
     from django_q.signals import post_spawn
 
     post_spawn.connect(_on_worker_spawn, dispatch_uid="enhance.worker.stopping")
     if getattr(Sentinel, "_restore_clean_stop", False):
         return
     original_start, original_stop = Sentinel.start, Sentinel.stop
+    original_sig_handler = Cluster.sig_handler
+
+    def sig_handler(self, signum, frame):
+        # Once is enough: a second signal (Ctrl-C, then the script's own SIGTERM) would run
+        # stop() again inside the first one's stop_event.set() and wait for its own lock.
+        if getattr(self, "_restore_stopping", False):
+            return
+        self._restore_stopping = True
+        original_sig_handler(self, signum, frame)
 
     def start(self):
         def on_sigterm(signum, frame):
@@ -86,4 +96,5 @@ def install_cluster_hooks() -> None:
         return original_stop(self)
 
     Sentinel.start, Sentinel.stop = start, stop
+    Cluster.sig_handler = sig_handler
     Sentinel._restore_clean_stop = True
