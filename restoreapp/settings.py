@@ -166,6 +166,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # checks ownership (albums.media_views). MEDIA_URL is deliberately unused.
 MEDIA_URL = "/private-media-is-not-served/"
 
+# Local media behind nginx: views check access, then answer with X-Accel-Redirect to this
+# internal location and nginx sends the file (deploy/nginx/restore.conf). Off: Django
+# streams it (development, or no proxy in front).
+PRIVATE_MEDIA_ACCEL = env_bool("PRIVATE_MEDIA_ACCEL", False)
+PRIVATE_MEDIA_ACCEL_LOCATION = env_str("PRIVATE_MEDIA_ACCEL_LOCATION", "/_private_media/")
+
 STORAGE = env_str("STORAGE", "local")
 if STORAGE == "s3":
     _default_storage = {
