@@ -36,6 +36,8 @@ class Plan:
     priority: int
     # Name of the setting that holds this plan's Stripe price id; None = not sold.
     stripe_price_setting: str | None = None
+    # Name of the setting that caps a result's pixels (output_size, known before a job runs).
+    output_pixels_setting: str = "OUTPUT_MAX_PIXELS_FREE"
 
     def allows_model(self, model_id: str) -> bool:
         return self.models is None or model_id in self.models
@@ -44,6 +46,10 @@ class Plan:
     def pixel_limit(self) -> int:
         site_cap = settings.UPLOAD_MAX_PIXELS
         return site_cap if self.max_pixels is None else min(self.max_pixels, site_cap)
+
+    @property
+    def output_pixel_limit(self) -> int:
+        return int(getattr(settings, self.output_pixels_setting))
 
     @property
     def stripe_price_id(self) -> str:
@@ -80,6 +86,7 @@ PRO = Plan(
     retention_days=None,
     priority=10,
     stripe_price_setting="STRIPE_PRICE_PRO",
+    output_pixels_setting="OUTPUT_MAX_PIXELS_PRO",
 )
 
 PLANS: dict[str, Plan] = {plan.code: plan for plan in (FREE, PRO)}

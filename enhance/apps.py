@@ -12,5 +12,7 @@ class EnhanceConfig(AppConfig):
 
         from enhance import signals  # noqa: F401
         from enhance.engine import configure
+        from enhance.worker.stopping import install_cluster_hooks
 
         configure(weights_dir=settings.WEIGHTS_DIR, device=settings.RESTORE_DEVICE)
+        install_cluster_hooks()

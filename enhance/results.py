@@ -1,24 +1,63 @@
-"""Downloading a result in the original's format, PNG, JPEG or WebP, metadata kept."""
+"""Finding a result's download in the original's format, PNG, JPEG or WebP, without decoding it here.
+
+PNG is the stored result. Other formats are stored files made once by a worker task
+(enhance.tasks.prepare_download) on first request: until it exists the caller answers
+"preparing" (HTTP 202 with Retry-After), then serves the stored file like any other."""
 
 from __future__ import annotations
 
-import io
 import re
+from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from PIL import Image
 
-FORMATS = {
-    # key: (Pillow format, content type, extension)
-    "png": ("PNG", "image/png", "png"),
-    "jpeg": ("JPEG", "image/jpeg", "jpg"),
-    "webp": ("WEBP", "image/webp", "webp"),
-}
+from enhance.output_limits import MAX_SIDE, formats_for_size
+from enhance.renditions import FORMATS, format_name
+
 _FROM_PILLOW = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
+_LABELS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}
+RETRY_AFTER_SECONDS = 2
+PENDING_SECONDS = 120
 
 
 class UnknownFormat(ValueError):
     pass
+
+
+class Preparing(Exception):
+    """The file is being made by a worker; ask again in `retry_after` seconds."""
+
+    retry_after = RETRY_AFTER_SECONDS
+
+
+class PreparationFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str  # in default storage
+    content_type: str
+    filename: str
+
+
+def pending_key(name: str) -> str:
+    return f"download-pending:{name}"
+
+
+def failure_key(name: str) -> str:
+    return f"download-failed:{name}"
+
+
+def offered_formats(job) -> list[str]:
+    return formats_for_size(job.result_width, job.result_height)
+
+
+def download_choices(job) -> list[tuple[str, str]]:
+    """(format key, label) for the formats this result can be downloaded in."""
+    return [(key, _LABELS[key]) for key in offered_formats(job)]
 
 
 def resolve_format(job, fmt: str) -> str:
@@ -26,9 +65,18 @@ def resolve_format(job, fmt: str) -> str:
     if fmt == "jpg":
         fmt = "jpeg"
     if fmt == "original":
-        return _FROM_PILLOW.get((job.photo.format or "").upper(), "png")
+        key = _FROM_PILLOW.get((job.photo.format or "").upper(), "png")
+        # The original's format may not hold a result this large (WebP past 16,383 px).
+        return key if key in offered_formats(job) else "png"
     if fmt not in FORMATS:
         raise UnknownFormat(_("Unknown format “%(fmt)s”: use original, png, jpeg or webp.") % {"fmt": fmt})
+    if fmt not in offered_formats(job):
+        raise UnknownFormat(
+            _("This result is %(width)s × %(height)s pixels; %(format)s holds at most %(side)s pixels a side. "
+              "Download it as PNG.")
+            % {"width": job.result_width, "height": job.result_height, "format": _LABELS[fmt],
+               "side": MAX_SIDE[fmt]}
+        )
     return fmt
 
 
@@ -37,31 +85,20 @@ def download_name(job, fmt_key: str) -> str:
     return f"{stem}-{job.model}-{job.pk}.{FORMATS[fmt_key][2]}"
 
 
-def render_result(job, fmt: str = "original"):
-    """(bytes or an open file, content type, file name) for a succeeded job's result.
+def locate_download(job, fmt: str = "original") -> Download:
+    """The stored file for a succeeded job's result in `fmt`.
 
-    PNG is how results are stored, so it is returned as the stored file, unconverted.
-    Raises UnknownFormat (a ValueError) for a format we do not offer."""
+    Raises UnknownFormat (a ValueError) for a format we do not offer, Preparing while a
+    worker makes the file, PreparationFailed when it could not."""
     key = resolve_format(job, fmt)
-    pillow_format, content_type, _ext = FORMATS[key]
-    filename = download_name(job, key)
-    if key == "png":
-        return job.result.open("rb"), content_type, filename
-    with job.result.open("rb") as handle:
-        image = Image.open(handle)
-        image.load()
-    params = {}
-    if image.info.get("icc_profile"):
-        params["icc_profile"] = image.info["icc_profile"]
-    exif = image.getexif()
-    if len(exif):
-        params["exif"] = exif.tobytes()
-    if key == "jpeg":
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        params.update(quality=92, subsampling=0)
-    else:
-        params.update(quality=92, method=4)
-    buffer = io.BytesIO()
-    image.save(buffer, pillow_format, **params)
-    return buffer.getvalue(), content_type, filename
+    name = format_name(job.result.name, key)
+    download = Download(name=name, content_type=FORMATS[key][1], filename=download_name(job, key))
+    if key == "png" or default_storage.exists(name):
+        return download
+    if cache.get(failure_key(name)):
+        raise PreparationFailed(_("This download could not be prepared. Download it as PNG."))
+    if cache.add(pending_key(name), True, PENDING_SECONDS):
+        from django_q.tasks import async_task
+
+        async_task("enhance.tasks.prepare_download", job.pk, key, task_name=f"download-{job.pk}-{key}")
+    raise Preparing

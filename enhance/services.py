@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from billing import policy
 from billing.plans import format_megapixels
 from enhance.models import Job, JobStatus
+from enhance.output_limits import output_refusal
 from enhance.worker.wakeup import send_wakeup
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,11 @@ def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     clean = _checked_options(model_id, options)
     too_large = size_refusal(model_id, clean, photo.width, photo.height)
     if too_large:
+        raise SubmitRefused(too_large)
+    too_large, paid_plan_allows = output_refusal(policy.plan_for(user), model_id, clean, photo.width, photo.height)
+    if too_large:
+        if paid_plan_allows:
+            raise SubmitRefused(too_large, 402, reverse("billing:pricing"))
         raise SubmitRefused(too_large)
     with transaction.atomic():
         try:

@@ -16,7 +16,13 @@ def run_next_job(job_id_hint: int | None = None) -> str:
     from enhance.worker.claim import claim_next, worker_identity
     from enhance.worker.process_setup import prepare_worker_process
     from enhance.worker.runner import run_claimed_job
+    from enhance.worker.stopping import stop_requested
+    from enhance.worker.wakeup import send_wakeup
 
+    if stop_requested():
+        # A wake-up prefetched before the stop: pass it on, this process takes no new job.
+        send_wakeup(job_id_hint)
+        return "stopping"
     prepare_worker_process()
     worker = worker_identity()
     job = claim_next(worker)
@@ -48,3 +54,40 @@ def _reap_now_and_then() -> None:
         reap_stale_jobs()
     except Exception:
         log.exception("reaper failed")
+
+
+def prepare_download(job_id: int, key: str) -> str:
+    """Make a result's download in another format (JPEG, WebP) once, on a worker host.
+
+    Queued by the download view on first request; the view serves the stored file after."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+
+    from enhance.models import Job, JobStatus
+    from enhance.renditions import format_name, make_download
+    from enhance.results import failure_key, pending_key
+    from enhance.worker.result_store import store_atomically
+    from enhance.worker.stopping import stop_requested
+
+    job = Job.objects.filter(pk=job_id, status=JobStatus.SUCCEEDED).exclude(result="").first()
+    if job is None:
+        return "gone"
+    name = format_name(job.result.name, key)
+    if stop_requested():
+        cache.delete(pending_key(name))  # the next request queues it again, for a worker that stays
+        return "stopping"
+    try:
+        if not default_storage.exists(name):
+            pixels = (job.result_width or 0) * (job.result_height or 0)
+            make_download(default_storage, job.result.name, key, pixels, store_atomically)
+    except Exception:
+        log.exception("job %s: could not prepare the %s download", job_id, key)
+        cache.set(failure_key(name), True, 600)
+        return "failed"
+    finally:
+        cache.delete(pending_key(name))
+    # Deleted meanwhile (photo or account removed): the new file must not outlive it.
+    if not Job.objects.filter(pk=job_id, result=job.result.name).exists():
+        default_storage.delete(name)
+        return "gone"
+    return name

@@ -24,6 +24,7 @@ ERROR_DESCRIPTIONS = {
     413: _("The upload is too large."),
     415: _("The file or the request body is of a type the API does not accept."),
     429: _("Too many requests; retry after the number of seconds in `Retry-After`."),
+    503: _("The server could not do this right now; `error.message` says what to try instead."),
 }
 
 

@@ -175,6 +175,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # checks ownership (albums.media_views). MEDIA_URL is deliberately unused.
 MEDIA_URL = "/private-media-is-not-served/"
 
+# Local media behind nginx: views check access, then answer with X-Accel-Redirect to this
+# internal location and nginx sends the file (deploy/nginx/restore.conf). Off: Django
+# streams it (development, or no proxy in front).
+PRIVATE_MEDIA_ACCEL = env_bool("PRIVATE_MEDIA_ACCEL", False)
+PRIVATE_MEDIA_ACCEL_LOCATION = env_str("PRIVATE_MEDIA_ACCEL_LOCATION", "/_private_media/")
+
 STORAGE = env_str("STORAGE", "local")
 if STORAGE == "s3":
     _default_storage = {
@@ -238,6 +244,10 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # lost) and re-queues it, or fails it once it has used JOB_MAX_ATTEMPTS.
 JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 5.0)
 JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 45.0)
+# On SIGTERM a worker finishes its running job only if it will within this many seconds,
+# else hands it back to the queue at once; keep it below the stop timeout (systemd
+# TimeoutStopSec=30 in deploy/systemd/restore-worker.service) with room to spare.
+WORKER_STOP_GRACE_SECONDS = env_float("WORKER_STOP_GRACE_SECONDS", 20.0)
 # CPU threads per worker process for PyTorch; 0 = the cores divided among Q_WORKERS
 # (several workers each using every core only fight over them).
 WORKER_TORCH_THREADS = env_int("RESTORE_TORCH_THREADS", 0)
@@ -247,6 +257,10 @@ GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
 # 30-minute task limit. Larger photos are refused at submit with the reason. Raise it on
 # GPU workers; 0 = no cap.
 SCRATCH_REPAIR_MAX_PIXELS = env_int("SCRATCH_REPAIR_MAX_PIXELS", 2_000_000)
+# A result's size is known before the job runs (ModelSpec.output_size): jobs whose result
+# would be larger than the owner's plan allows are refused at submit (billing.plans).
+OUTPUT_MAX_PIXELS_PRO = env_int("OUTPUT_MAX_PIXELS_PRO", 100_000_000)
+OUTPUT_MAX_PIXELS_FREE = env_int("OUTPUT_MAX_PIXELS_FREE", 16_000_000)
 
 # --- task queue (django-q2) -----------------------------------------------
 # The queue message only wakes a worker; the Job row is the truth (see enhance/worker/).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bring the whole app up on the embedded defaults: web server and worker cluster
-# together; Ctrl-C stops both.
+# together; Ctrl-C or SIGTERM stops both (the cluster hands a running job back, see
+# enhance/worker/stopping.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from albums.models import Photo
 from enhance.api.choices import DeviceTypeField, ModelIdField, PrecisionField
 from enhance.models import Job, JobStatus
+from enhance.results import offered_formats
 from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
 
 
@@ -47,11 +48,17 @@ class JobResultQuerySerializer(serializers.Serializer):
     )
 
 
+class ResultPreparingSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text=_("Always `preparing`."))
+    retry_after = serializers.IntegerField(help_text=_("Seconds to wait before asking again."))
+
+
 class JobSerializer(serializers.ModelSerializer):
     model = ModelIdField()
     device = DeviceTypeField()
     precision = PrecisionField()
     eta_seconds = serializers.SerializerMethodField()
+    download_formats = serializers.SerializerMethodField()
     result_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -60,7 +67,7 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "url", "photo", "model", "options", "status", "progress", "stage", "error", "attempts",
             "queued_at", "started_at", "finished_at", "eta_seconds", "compute_seconds", "device", "precision",
-            "result_url", "result_width", "result_height", "result_bytes",
+            "result_url", "result_width", "result_height", "result_bytes", "download_formats",
         ]
         read_only_fields = fields
 
@@ -71,6 +78,14 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True, help_text=_("Rough seconds left while running.")))
     def get_eta_seconds(self, job: Job):
         return job.eta_seconds()
+
+    @extend_schema_field(serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Formats the result can be downloaded in (`png`, `jpeg`, `webp`); empty without a result.")))
+    def get_download_formats(self, job: Job) -> list[str]:
+        if job.status != JobStatus.SUCCEEDED or not job.result:
+            return []
+        return offered_formats(job)
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, job: Job) -> str:

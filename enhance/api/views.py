@@ -1,7 +1,7 @@
 """Models and enhancement jobs of the caller. Jobs are created and cancelled only through enhance.services."""
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from albums.media import serve_file
+from albums.media import serve_stored
 from billing.policy import plan_for
 from enhance.api.serializers import (
     JobCreateSerializer,
@@ -20,9 +20,10 @@ from enhance.api.serializers import (
     JobResultQuerySerializer,
     JobSerializer,
     ModelInfoSerializer,
+    ResultPreparingSerializer,
 )
 from enhance.models import Job, JobStatus
-from enhance.results import UnknownFormat, download_name, render_result
+from enhance.results import PreparationFailed, Preparing, UnknownFormat, locate_download
 from enhance.services import SubmitRefused, cancel, submit
 from restoreapp.api_errors import ApiError
 from restoreapp.api_fields import BinaryDownloadMixin, OwnedQuerysetMixin, binary_responses, query_values
@@ -132,8 +133,13 @@ class JobViewSet(
         job = cancel(request.user, job)
         return Response(JobSerializer(job, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary="Download the result", parameters=[JobResultQuerySerializer],
-                   responses={**binary_responses(gettext_lazy("The enhanced image.")), **errors(400, 409)})
+    @extend_schema(summary="Download the result",
+                   description="PNG is the stored result. Another format is made by a worker on first request: "
+                   "until it is ready the answer is 202 `{\"status\": \"preparing\"}` with `Retry-After`; ask "
+                   "again. `download_formats` on the job lists the formats that can hold the result.",
+                   parameters=[JobResultQuerySerializer],
+                   responses={**binary_responses(gettext_lazy("The enhanced image.")), 202: ResultPreparingSerializer,
+                              **errors(400, 409, 503)})
     @action(detail=True, methods=["get"])
     def result(self, request, pk=None):
         job = self.get_object()
@@ -142,16 +148,13 @@ class JobViewSet(
         if job.status != JobStatus.SUCCEEDED or not job.result:
             raise ApiError(_("This job has no result (status: %(status)s).") % {"status": job.get_status_display()},
                            status_code=409, code="no_result")
-        fmt = query.validated_data["format"]
         try:
-            if fmt == "png":
-                # PNG is how results are stored: serve the file itself (a signed redirect on S3).
-                return serve_file(request, job.result, filename=download_name(job, "png"), as_attachment=True)
-            body, content_type, filename = render_result(job, fmt)
+            download = locate_download(job, query.validated_data["format"])
         except UnknownFormat as exc:
             raise ApiError(str(exc)) from None
-        if isinstance(body, bytes | bytearray):
-            response = HttpResponse(body, content_type=content_type)
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
-        return FileResponse(body, as_attachment=True, filename=filename, content_type=content_type)
+        except PreparationFailed as exc:
+            raise ApiError(str(exc), status_code=503, code="preparation_failed") from None
+        except Preparing as waiting:
+            return Response({"status": "preparing", "retry_after": waiting.retry_after}, status=202,
+                            headers={"Retry-After": str(waiting.retry_after), "Cache-Control": "no-store"})
+        return serve_stored(request, default_storage, download.name, filename=download.filename, as_attachment=True)

@@ -45,3 +45,11 @@ def photo_enhance_panel(context, photo):
         "waifu2x_options": localized_options("waifu2x") if waifu2x else (),
         "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
     }
+
+
+@register.filter
+def download_choices(job) -> list[tuple[str, str]]:
+    """The download formats that can hold this job's result."""
+    from enhance.results import download_choices as choices
+
+    return choices(job)

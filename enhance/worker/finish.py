@@ -4,12 +4,14 @@ worker still holding the job; the notification is committed with the status."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enhance.models import Job, JobStatus
 from enhance.notifications.service import notify_job_finished
 from enhance.worker.result_store import StoredResult
+from enhance.worker.wakeup import send_wakeup
 from restoreapp.db_retry import retry_if_dropped
 
 
@@ -69,4 +71,18 @@ def finish_canceled(job: Job, worker: str, *, seconds: float = 0.0) -> bool:
     done = retry_if_dropped(lambda: _held(job, worker).update(
         status=JobStatus.CANCELED, stage=_("Canceled"), finished_at=timezone.now(), compute_seconds=seconds,
     ))
+    return bool(done)
+
+
+def hand_back(job: Job, worker: str) -> bool:
+    """A stopping worker gives its job back: queued again in its old place, the attempt not
+    counted, a fresh wake-up so another worker starts it without waiting for the reaper.
+    False when the job is no longer ours or its owner canceled it (the caller ends it canceled)."""
+    with transaction.atomic():
+        done = _held(job, worker).filter(cancel_requested=False).update(
+            status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
+            started_at=None, stage=_("Waiting for a worker"),
+        )
+        if done:
+            transaction.on_commit(lambda: send_wakeup(job.pk))
     return bool(done)

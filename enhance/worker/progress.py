@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from enhance.engine_text import stage_label
 from enhance.models import Job, JobStatus
+from enhance.worker import stopping
 from restoreapp.db_retry import retry_if_dropped
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ class JobReporter:
         self.worker = worker
         self.heartbeat_seconds = heartbeat_seconds or settings.JOB_HEARTBEAT_SECONDS
         self.lost = False  # the row is no longer ours (reaped, or finished elsewhere)
+        self.handing_back = False  # the worker is stopping and this job will not finish in time
+        self._fraction = 0.0
+        self._started = time.monotonic()
         self._last_write = 0.0
         self._last_cancel_check = 0.0
         self._cancel = False
@@ -41,6 +45,7 @@ class JobReporter:
 
     # -- progress (called by the engine between tiles) -------------------------
     def progress(self, fraction: float, stage: str, *, force: bool = False) -> None:
+        self._fraction = fraction
         now = time.monotonic()
         if not force and now - self._last_write < MIN_WRITE_INTERVAL:
             return
@@ -52,7 +57,10 @@ class JobReporter:
             self.lost = True
 
     def should_cancel(self) -> bool:
-        if self._cancel or self.lost:
+        if self._cancel or self.lost or self.handing_back:
+            return True
+        if stopping.should_hand_back(self._fraction, time.monotonic() - self._started):
+            self.handing_back = True
             return True
         now = time.monotonic()
         if now - self._last_cancel_check < MIN_CANCEL_CHECK_INTERVAL:

@@ -1,6 +1,7 @@
 """Writing a result file atomically, with the original's metadata, and removing leftovers.
 
-Results are stored as PNG (lossless); enhance.results converts on download. The name
+Results are stored as PNG (lossless) plus a display rendition; other download formats
+are made on first request (enhance.renditions) and removed with the result. The name
 is fixed per job attempt, so the reaper can remove what a killed attempt left behind
 without scanning storage."""
 
@@ -9,12 +10,15 @@ from __future__ import annotations
 import io
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image
 from PIL.ExifTags import IFD
+
+from enhance.renditions import display_name, encode_display, family
 
 log = logging.getLogger(__name__)
 
@@ -63,29 +67,42 @@ def encode_png(image: Image.Image, metadata: dict) -> bytes:
     return buffer.getvalue()
 
 
-def write_result(job, image: Image.Image, original: Image.Image) -> StoredResult:
-    """Store the result under its final name without a moment where a partial file has it."""
-    data = encode_png(image, carried_metadata(original, image.size, keep_gps=job.owner.keep_gps))
-    name = result_name(job)
+def store_atomically(name: str, data) -> None:
+    """Store bytes (or a readable binary file) under `name` with no moment where a partial file has it."""
     storage = default_storage
     if isinstance(storage, FileSystemStorage):
         final = storage.path(name)
         os.makedirs(os.path.dirname(final), exist_ok=True)
         temporary = final + PART_SUFFIX
         with open(temporary, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes | bytearray):
+                handle.write(data)
+            else:
+                shutil.copyfileobj(data, handle, 1 << 20)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)
-    else:
-        # Object stores (S3) publish an object only once its upload completes: a PUT is
-        # already all-or-nothing, there is nothing to rename.
-        if storage.exists(name):
-            storage.delete(name)
-        saved = storage.save(name, ContentFile(data))
-        if saved != name:  # another writer raced us; never keep two copies
-            storage.delete(saved)
-            raise OSError(f"could not store the result as {name}")
+        return
+    # Object stores (S3) publish an object only once its upload completes: a PUT is
+    # already all-or-nothing, there is nothing to rename.
+    if storage.exists(name):
+        storage.delete(name)
+    content = ContentFile(data) if isinstance(data, bytes | bytearray) else File(data)
+    saved = storage.save(name, content)
+    if saved != name:  # another writer raced us; never keep two copies
+        storage.delete(saved)
+        raise OSError(f"could not store {name}")
+
+
+def write_result(job, image: Image.Image, original: Image.Image) -> StoredResult:
+    """Store the result (PNG) and its display rendition under their final names.
+
+    Other download formats are made later, on first request, by a worker task
+    (enhance.renditions): the web process never decodes a result."""
+    data = encode_png(image, carried_metadata(original, image.size, keep_gps=job.owner.keep_gps))
+    name = result_name(job)
+    store_atomically(display_name(name), encode_display(image))
+    store_atomically(name, data)
     return StoredResult(name=name, width=image.width, height=image.height, bytes=len(data))
 
 
@@ -95,20 +112,23 @@ def delete_attempt_files(job, attempt: int | None = None) -> None:
     name = f"results/{job.owner_id}/job{job.pk}-a{attempt}.png"
     storage = default_storage
     try:
-        if isinstance(storage, FileSystemStorage):
-            for path in (storage.path(name), storage.path(name) + PART_SUFFIX):
-                if os.path.exists(path):
-                    os.remove(path)
-        elif storage.exists(name):
-            storage.delete(name)
+        for member in family(name):
+            if isinstance(storage, FileSystemStorage):
+                for path in (storage.path(member), storage.path(member) + PART_SUFFIX):
+                    if os.path.exists(path):
+                        os.remove(path)
+            else:
+                storage.delete(member)  # S3 deletes are idempotent: no existence check
     except OSError:
         log.exception("could not remove the leftovers of job %s attempt %s", job.pk, attempt)
 
 
 def delete_file(name: str) -> None:
+    """Remove a result and every rendition made from it."""
     if not name:
         return
-    try:
-        default_storage.delete(name)
-    except OSError:
-        log.exception("could not remove %s", name)
+    for member in family(name):
+        try:
+            default_storage.delete(member)
+        except OSError:
+            log.exception("could not remove %s", member)

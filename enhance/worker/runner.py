@@ -18,7 +18,7 @@ from billing import policy
 from enhance import engine
 from enhance.engine.errors import Cancelled, EngineError, WeightsMissingError
 from enhance.models import Job
-from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded
+from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded, hand_back
 from enhance.worker.progress import JobReporter
 from enhance.worker.result_store import delete_attempt_files, write_result
 
@@ -55,6 +55,9 @@ def run_claimed_job(job: Job, worker: str) -> str:
             stored = write_result(job, outcome.image, original)
         except Cancelled:
             delete_attempt_files(job)
+            if reporter.handing_back and hand_back(job, worker):
+                log.warning("job %s handed back: this worker is stopping", job.pk)
+                return "handed back"
             return "canceled" if finish_canceled(job, worker, seconds=time.monotonic() - started) else "lost"
         except Exception as exc:
             delete_attempt_files(job)

@@ -3,9 +3,11 @@
 import io
 
 import pytest
+from django_q.models import OrmQ
 from PIL import Image
 
 from billing import policy
+from enhance import tasks
 from enhance.models import Job, JobStatus
 from tests import factories
 
@@ -153,6 +155,16 @@ def test_cancel_a_finished_job_is_a_conflict(owner_api, finished_job):
 )
 def test_result_download_formats(owner_api, finished_job, query, content_type, pillow_format):
     response = owner_api.get(f"{JOBS}{finished_job.pk}/result/", query, HTTP_ACCEPT="image/*")
+    if pillow_format != "PNG":
+        # Made by a worker on first request: "preparing" until the file exists.
+        assert response.status_code == 202
+        assert response["Retry-After"] == "2"
+        assert response.json() == {"status": "preparing", "retry_after": 2}
+        assert OrmQ.objects.count() == 1
+        assert owner_api.get(f"{JOBS}{finished_job.pk}/result/", query).status_code == 202
+        assert OrmQ.objects.count() == 1  # asked twice, made once
+        assert tasks.prepare_download(finished_job.pk, pillow_format.lower()).endswith(("jpg", "webp"))
+        response = owner_api.get(f"{JOBS}{finished_job.pk}/result/", query, HTTP_ACCEPT="image/*")
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"].startswith("attachment;")

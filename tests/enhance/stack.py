@@ -202,6 +202,15 @@ class Stack:
     def get(self, path: str, **params) -> requests.Response:
         return self.http.get(self.base_url + path, params=params, timeout=30)
 
+    def download(self, path: str, timeout: float = 120, **params) -> requests.Response:
+        """GET a result download, waiting out "preparing" (202 + Retry-After) while a worker makes it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get(path, **params)
+            if response.status_code != 202 or time.monotonic() > deadline:
+                return response
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         if self.database == "postgres":
             import psycopg

@@ -8,6 +8,7 @@ import os
 import pytest
 from PIL import Image
 
+from enhance.renditions import display_name, format_name
 from tests.enhance.stack import PG_ADMIN_URL, Stack, postgres_answers
 
 THIS_PASS = "postgres" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
@@ -64,13 +65,14 @@ def test_realsr_and_waifu2x_jobs_run_in_a_real_cluster(stack):
     png = stack.get(f"/jobs/{ids[0]}/result/", format="png")
     assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(png.content)).size == (64, 64)
-    webp = stack.get(f"/jobs/{ids[1]}/result/", format="webp")
+    webp = stack.download(f"/jobs/{ids[1]}/result/", format="webp")
     assert Image.open(io.BytesIO(webp.content)).format == "WEBP"
 
     jobs = stack.jobs()
     assert jobs[doomed]["status"] == "canceled" and jobs[doomed]["attempts"] == 0
     assert all(jobs[i]["attempts"] == 1 for i in ids)
-    assert stack.result_files() == sorted(jobs[i]["result"] for i in ids)
+    made = [name for i in ids for name in (jobs[i]["result"], display_name(jobs[i]["result"]))]
+    assert stack.result_files() == sorted([*made, format_name(jobs[ids[1]]["result"], "webp")])
     assert stack.get("/notifications/unread.json").json()["count"] == 2
     my_jobs = stack.get("/jobs/", status="succeeded").text
     assert all(f'id="job-{i}"' in my_jobs for i in ids) and f'id="job-{doomed}"' not in my_jobs

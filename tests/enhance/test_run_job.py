@@ -11,6 +11,7 @@ from enhance import services, tasks
 from enhance.engine.errors import EngineError, WeightsMissingError
 from enhance.models import Job
 from enhance.notifications.models import Notification
+from enhance.renditions import display_name
 from tests import factories
 from tests.enhance.conftest import result_files
 
@@ -21,7 +22,8 @@ def test_a_queued_job_runs_to_success(engine_double, queued_job, _isolated_media
     assert (job.status, job.progress, job.attempts, job.error) == ("succeeded", 100, 1, "")
     assert (job.result_width, job.result_height) == (job.photo.width * 2, job.photo.height * 2)
     assert job.result_bytes > 0 and job.finished_at and job.device == "cpu"
-    assert result_files(_isolated_media) == [job.result.name]
+    # The result and its display rendition (what the before/after slider shows).
+    assert result_files(_isolated_media) == sorted([job.result.name, display_name(job.result.name)])
     with job.result.open("rb") as handle:
         assert Image.open(handle).size == (job.result_width, job.result_height)
     assert Notification.objects.get(user=job.owner, job=job).read_at is None

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from enhance.renditions import display_name
 from enhance.worker.reaper import WORKER_STOPPED
 from tests.enhance.stack import PG_ADMIN_URL, PYTHON, ROOT, Stack, postgres_answers
 
@@ -138,7 +139,8 @@ def test_chaos_killed_workers_lose_and_duplicate_nothing(make_stack):
     assert all(job["error"] == WORKER_STOPPED and job["attempts"] == MAX_ATTEMPTS for job in failed)
     assert all(job["result"] for job in succeeded)
     # Exactly one result per succeeded job, and no file for anything else (no orphans, no temporaries).
-    assert stack.result_files() == sorted(job["result"] for job in succeeded)
+    assert stack.result_files() == sorted(
+        name for job in succeeded for name in (job["result"], display_name(job["result"])))
     assert len(succeeded) >= len(ids) // 2
     print(f"chaos: {len(ids)} jobs, {len(kills)} kills, {len(succeeded)} succeeded, {len(failed)} failed, "
           f"{elapsed:.0f} s")
