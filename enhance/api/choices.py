@@ -1,7 +1,6 @@
-"""Closed value sets the API declares as enums. Model ids come from the engine's registry.
-
-The choices are filled in when a serializer binds the field, not at import: the web process
-imports torch only once it first needs the engine."""
+"""Closed value sets the API declares as enums. Model ids come from the engine's catalogue
+(torch-free). The choices are filled in when a serializer binds the field, not at import, so a
+model registered at run time (tests, plug-ins) is accepted."""
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -10,13 +9,13 @@ DEVICE_TYPES = ("cpu", "cuda")
 
 
 def model_ids() -> list[str]:
-    from enhance.engine.registry import all_pipelines
+    from enhance.engine.catalog import model_ids as catalogued
 
-    return [pipeline.model_id for pipeline in all_pipelines()]
+    return list(catalogued())
 
 
 def precisions() -> list[str]:
-    from enhance.engine.context import PRECISIONS
+    from enhance.engine.catalog.spec import PRECISIONS
 
     return list(PRECISIONS)
 

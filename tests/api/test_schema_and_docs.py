@@ -130,7 +130,7 @@ def test_response_headers_clients_read_are_declared(schema):
 
 def test_closed_value_sets_are_enums_and_always_sent_fields_are_required(schema):
     from enhance.engine.context import PRECISIONS
-    from enhance.engine.registry import all_pipelines
+    from enhance.engine.catalog import model_ids
     from restoreapp.api_error_codes import ERROR_CODES
 
     components = schema["components"]["schemas"]
@@ -140,7 +140,7 @@ def test_closed_value_sets_are_enums_and_always_sent_fields_are_required(schema)
         [ref] = [prop] if "$ref" in prop else prop["allOf"]
         return ref["$ref"].rsplit("/", 1)[-1]
 
-    assert components["ModelIdEnum"]["enum"] == [p.model_id for p in all_pipelines()]
+    assert components["ModelIdEnum"]["enum"] == list(model_ids())
     for component, field in (("JobCreateRequest", "model"), ("Job", "model"), ("ModelInfo", "id")):
         assert enum_of(component, field) == "ModelIdEnum", (component, field)
     assert components["ErrorCodeEnum"]["enum"] == list(ERROR_CODES)
