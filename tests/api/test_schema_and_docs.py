@@ -129,8 +129,8 @@ def test_response_headers_clients_read_are_declared(schema):
 
 
 def test_closed_value_sets_are_enums_and_always_sent_fields_are_required(schema):
-    from enhance.engine.context import PRECISIONS
     from enhance.engine.catalog import model_ids
+    from enhance.engine.context import PRECISIONS
     from restoreapp.api_error_codes import ERROR_CODES
 
     components = schema["components"]["schemas"]
