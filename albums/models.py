@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,6 +39,15 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.title or f"photo {self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """What people and screen readers read for the photo: its title, else when it was uploaded
+        (a photo's title starts as its file name; the owner may clear it)."""
+        if self.title.strip():
+            return self.title
+        when = formats.date_format(timezone.localtime(self.uploaded_at), "DATETIME_FORMAT") if self.uploaded_at else ""
+        return _("Photo uploaded %(when)s") % {"when": when} if when else _("Photo")
 
     @property
     def megapixels(self) -> float:

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -13,7 +14,7 @@ from enhance.notifications.models import Notification
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = ("id", "owner", "photo", "model", "status", "progress", "attempts", "device", "queued_at",
-                    "compute_seconds")
+                    "compute")
     list_filter = ("status", "model", "device", ("owner", admin.RelatedOnlyFieldListFilter))
     search_fields = ("owner__email", "=id", "worker")
     date_hierarchy = "queued_at"
@@ -24,11 +25,28 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # jobs start from services.submit (checks, policy, wake-up), never from a bare form
 
+    @admin.display(description=_("compute"), ordering="compute_seconds")
+    def compute(self, job):
+        return _("%(seconds)s s") % {"seconds": formats.number_format(job.compute_seconds, 1)}
+
     @admin.action(description=_("Retry the selected failed or canceled jobs"))
     def retry_jobs(self, request, queryset):
-        count = sum(1 for job in queryset if services.retry(job).status == "queued")
-        self.message_user(request, ngettext("%d job re-queued.", "%d jobs re-queued.", count) % count,
-                          messages.SUCCESS)
+        retryable = queryset.filter(status__in=["failed", "canceled"])
+        skipped = queryset.count() - retryable.count()
+        count = sum(1 for job in retryable if services.retry(job).status == "queued")
+        if count:
+            self.message_user(request, ngettext("%d job re-queued.", "%d jobs re-queued.", count) % count,
+                              messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d job was left as it is: only failed or canceled jobs can be retried.",
+                    "%d jobs were left as they are: only failed or canceled jobs can be retried.",
+                    skipped,
+                ) % skipped,
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Cancel the selected jobs"))
     def cancel_jobs(self, request, queryset):

@@ -5,6 +5,7 @@ defaults that run everything on one machine with nothing installed:
 SQLite under var/, media under var/media, console email, the django-q2 ORM broker.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +29,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL_CONFIGURED = bool(os.environ.get("SITE_URL"))  # accounts.checks warns in production otherwise
+SITE_NAME = env_str("SITE_NAME", "Restore")  # how emails name the service
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -142,6 +145,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Links in emails (job finished, password reset) point here unless SITE_URL says otherwise.
+export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 
 $PY manage.py migrate --noinput
 $PY manage.py ensure_demo_user

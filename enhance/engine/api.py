@@ -129,7 +129,7 @@ def run_enhancement(
                 gray = pipeline.run(
                     modes.alpha_as_rgb(prepared.alpha), opts, context(_sub_progress(progress, split, 1.0))
                 )
-                alpha_out = gray.getchannel(0)
+                alpha_out = modes.settle_alpha(prepared.alpha, gray.getchannel(0))
             else:
                 alpha_out = Image.new("L", rgb_out.size, modes.constant_alpha(prepared.alpha))
     result = modes.finish(rgb_out, alpha_out, prepared)

@@ -90,6 +90,24 @@ def constant_alpha(alpha: Image.Image) -> int | None:
     return low if low == high else None
 
 
+def settle_alpha(alpha_in: Image.Image, alpha_out: Image.Image) -> Image.Image:
+    """A network-upscaled alpha plane with its solid regions restored: where the source alpha is
+    fully opaque (255) or fully transparent (0) across a pixel's 3x3 neighbourhood, the output is
+    exactly that value; only edges keep the network's smooth values. Networks trained on photos
+    leave opaque areas at 239-253 and transparent ones at 1-6, which shows as a haze on any
+    background."""
+    from PIL import ImageFilter
+
+    if alpha_in.size == alpha_out.size:
+        return alpha_out
+    low = np.asarray(alpha_in.filter(ImageFilter.MinFilter(3)).resize(alpha_out.size, Image.Resampling.NEAREST))
+    high = np.asarray(alpha_in.filter(ImageFilter.MaxFilter(3)).resize(alpha_out.size, Image.Resampling.NEAREST))
+    settled = np.array(alpha_out, dtype=np.uint8)
+    settled[low == 255] = 255
+    settled[high == 0] = 0
+    return Image.fromarray(settled, "L")
+
+
 def finish(rgb_out: Image.Image, alpha_out: Image.Image | None, prepared: Prepared) -> Image.Image:
     out = rgb_out.convert("L") if prepared.gray else rgb_out
     if alpha_out is not None:

@@ -24,9 +24,25 @@ def test_rgba_alpha_is_upscaled_and_reattached(engine, rng):
     out = enhance_image(img, "waifu2x", PHOTO_2X, precision="fp32")
     assert out.mode == "RGBA" and out.size == (40, 32)
     out_alpha = np.asarray(out.getchannel("A"))
-    assert out_alpha[:, :16].max() <= 8 and out_alpha[:, 24:].min() >= 247
+    # solid regions stay exactly solid (the network alone leaves 239-253 and 1-6); the edge is smooth
+    assert out_alpha[:, :18].max() == 0 and out_alpha[:, 22:].min() == 255
     rgb_only = enhance_image(img.convert("RGB"), "waifu2x", PHOTO_2X, precision="fp32")
     assert np.array_equal(np.asarray(out.convert("RGB")), np.asarray(rgb_only))
+
+
+@pytest.mark.parametrize(("model", "options"), [("realsr", {}), ("waifu2x", {"style": "art", "scale": 2, "noise": 1})])
+def test_transparent_art_keeps_exact_solid_alpha_through_every_upscaler(engine, rng, model, options):
+    img = random_image(rng, 24, 24).convert("RGBA")
+    alpha = np.zeros((24, 24), dtype=np.uint8)
+    alpha[6:18, 6:18] = 255  # an opaque square on a transparent page
+    img.putalpha(Image.fromarray(alpha))
+    out = enhance_image(img, model, options, precision="fp32")
+    factor = out.width // 24
+    out_alpha = np.asarray(out.getchannel("A"))
+    assert out_alpha[: 4 * factor].max() == 0 and out_alpha[20 * factor :].max() == 0
+    assert out_alpha[7 * factor : 10 * factor, 7 * factor : 17 * factor].min() == 255
+    if model == "realsr":  # RealSR draws soft edges: they stay soft (waifu2x art keeps a step a step)
+        assert ((out_alpha > 0) & (out_alpha < 255)).any()
 
 
 def test_constant_alpha_skips_the_network(engine, rng):
