@@ -17,3 +17,19 @@ def album_sidebar(context, current_album=None):
 @register.filter
 def filesize_mb(value) -> str:
     return f"{round((value or 0) / 1_048_576, 1):g}"
+
+
+@register.simple_tag
+def icon(name: str, size: int = 16) -> str:
+    """A Bootstrap Icons glyph from the locally served sprite; decorative (the control that holds
+    it carries the accessible name as visible or visually hidden text)."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html(
+        '<svg class="bi" width="{}" height="{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
+        size,
+        size,
+        static("icons/bootstrap-icons-subset.svg"),
+        name,
+    )

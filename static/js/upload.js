@@ -12,6 +12,7 @@
   const csrfToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const albumInput = form.querySelector("input[name=album]");
   const PARALLEL_UPLOADS = 2;
+  const DONE_ROW_SECONDS = parseFloat(form.dataset.doneRowSeconds || "4");
   const queue = [];
   let running = 0;
 
@@ -46,7 +47,8 @@
   function setProgress(ui, percent) {
     ui.bar.style.width = percent + "%";
     ui.progress.setAttribute("aria-valuenow", String(percent));
-    ui.status.textContent = percent + "%";
+    // All bytes sent is not done: the server still decodes, re-encodes and makes the thumbnail.
+    ui.status.textContent = percent < 100 ? form.dataset.msgSending + " " + percent + "%" : form.dataset.msgProcessing;
   }
 
   function fail(ui, message) {
@@ -62,6 +64,9 @@
     ui.bar.classList.add("bg-success");
     ui.bar.style.width = "100%";
     ui.status.textContent = form.dataset.msgDone;
+    ui.progress.setAttribute("aria-valuenow", "100");
+    // The new tile in the grid is the lasting record; the row goes once it has been seen.
+    setTimeout(function () { ui.item.remove(); }, DONE_ROW_SECONDS * 1000);
     addTile(photo);
     bumpCount("[data-count-all]");
     if (albumInput) bumpCount('[data-count-album="' + albumInput.value + '"]');
@@ -145,8 +150,16 @@
     accept(Array.from(input.files));
     input.value = "";
   });
+  function openPicker() {
+    // showPicker() opens the dialog from a key press in Chromium, where a synthetic click on an
+    // input inside its own label was swallowed for Enter.
+    if (typeof input.showPicker === "function") {
+      try { input.showPicker(); return; } catch (ignored) { /* no user activation: fall back */ }
+    }
+    input.click();
+  }
   zone.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); input.click(); }
+    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); openPicker(); }
   });
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
