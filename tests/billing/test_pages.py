@@ -91,7 +91,14 @@ def test_account_page_warns_when_payment_failed(client, user):
     page = client.get("/billing/account/").content.decode()
     assert "Your plan: Pro" in page
     assert "last payment did not go through" in page
-    assert "then you are on the Free plan" in page
+    assert "Stripe is trying again" in page and "moved to the Free plan" in page
+
+
+def test_a_payment_retried_past_the_period_end_still_keeps_pro(client, user):
+    make_subscription(user, "past_due", timezone.now() - timedelta(days=2))
+    client.force_login(user)
+    page = client.get("/billing/account/").content.decode()
+    assert "Your plan: Pro" in page and "Stripe is trying again" in page
 
 
 def test_account_page_shows_an_operator_grant(client, user):
