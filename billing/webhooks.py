@@ -80,7 +80,10 @@ def _apply(handler, event: dict) -> str:
         with transaction.atomic():  # a savepoint: a half-applied odd event leaves nothing
             return handler(event)
     except _SHAPE_ERRORS as exc:
-        logger.warning("Stripe event %s (%s) has an odd shape and was not applied: %r", event["id"], event["type"], exc)
+        logger.warning(
+            "Stripe event %s (%s) has an odd shape and was not applied: %r", event["id"], event["type"], exc,
+            exc_info=True,  # a shape we did not foresee, or a bug: the traceback tells which
+        )
         return "invalid"
 
 

@@ -92,11 +92,11 @@ def test_the_photo_page_and_the_admin_work_in_a_browser_under_the_policy(page, l
     bar = page.locator("[data-job-progress] .progress-bar").first
     bar.wait_for(state="attached")  # 0 % wide: attached, not visible
     assert bar.evaluate("element => element.style.width") == "0%"  # set by site.js from data-width
-    page.select_option("#language-select", "ko")  # the switcher's script submits the form
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language-select", "ko")  # the switcher's script submits the form
     assert page.locator("html").get_attribute("lang") == "ko"
-    page.select_option("#language-select", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language-select", "en")
     page.goto(f"{live_server.url}/admin/albums/photo/{photo.pk}/change/")
     page.locator("#photo_form").wait_for()
     page.goto(f"{live_server.url}/admin/enhance/job/")

@@ -56,7 +56,7 @@ def test_account_page_shows_plan_usage_bar_and_reset_date(client, user):
     page = client.get("/billing/account/").content.decode()
     assert "Your plan: Free" in page
     assert 'aria-valuenow="12"' in page and 'aria-valuemax="30"' in page
-    assert "width: 40%" in page
+    assert 'data-width="40"' in page  # applied by static/js/site.js (the CSP refuses style attributes)
     assert "12 of 30 used" in page
     assert 'href="/billing/account/">Billing</a>' in page  # top-bar link for people logged in
     assert 'action="/billing/portal/"' not in page  # no Stripe customer yet
@@ -91,7 +91,14 @@ def test_account_page_warns_when_payment_failed(client, user):
     page = client.get("/billing/account/").content.decode()
     assert "Your plan: Pro" in page
     assert "last payment did not go through" in page
-    assert "then you are on the Free plan" in page
+    assert "Stripe is trying again" in page and "moved to the Free plan" in page
+
+
+def test_a_payment_retried_past_the_period_end_still_keeps_pro(client, user):
+    make_subscription(user, "past_due", timezone.now() - timedelta(days=2))
+    client.force_login(user)
+    page = client.get("/billing/account/").content.decode()
+    assert "Your plan: Pro" in page and "Stripe is trying again" in page
 
 
 def test_account_page_shows_an_operator_grant(client, user):

@@ -13,6 +13,7 @@ Use with pytest-django's `live_server` (which needs the `transactional_db` fixtu
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,16 @@ def signed_in(page, live_server, transactional_db):
     user = make_user("browser@example.com")
     login(page, live_server, user.email)
     return user
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    page.wait_for_function builds its predicate with eval() inside the page, which the
+    site's Content-Security-Policy refuses (no 'unsafe-eval'); page.evaluate runs through
+    the DevTools protocol, outside the page's policy."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
+        page.wait_for_timeout(100)

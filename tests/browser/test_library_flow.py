@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from albums.models import Album, Photo
-from tests.browser.fixtures import signup
+from tests.browser.fixtures import signup, wait_until
 from tests.factories import image_bytes
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -53,11 +53,11 @@ def test_sign_up_add_album_drop_two_photos_and_open_one(page, live_server, trans
             ("notes.jpg", "image/jpeg", b"just some text, not a photo"),
         ],
     )
-    page.wait_for_function("document.querySelectorAll('#upload-list .upload-done').length === 2")
-    page.wait_for_function("document.querySelectorAll('#upload-list .upload-failed').length === 1")
+    wait_until(page, "document.querySelectorAll('#upload-list .upload-done').length === 2")
+    wait_until(page, "document.querySelectorAll('#upload-list .upload-failed').length === 1")
     tiles = page.locator("#photo-grid .photo-tile img")
     assert tiles.count() == 2
-    page.wait_for_function(
+    wait_until(page,
         "[...document.querySelectorAll('#photo-grid img')].every(img => img.complete && img.naturalWidth > 0)"
     )
     error = page.locator("#upload-list .upload-failed .upload-error").inner_text()
@@ -71,7 +71,7 @@ def test_sign_up_add_album_drop_two_photos_and_open_one(page, live_server, trans
 
     page.click("#photo-grid .photo-tile >> nth=0")
     page.wait_for_url("**/photos/*/")
-    page.wait_for_function("document.querySelector('#photo-image').complete")
+    wait_until(page, "document.querySelector('#photo-image').complete")
     assert image_loaded(page, "#photo-image")
     assert page.locator("#photo-title").inner_text() in ("portrait", "wedding")
     page.screenshot(path=str(artifacts_dir / "photo-page.png"), full_page=True)
@@ -112,13 +112,13 @@ def test_click_to_choose_files_uploads_too(page, live_server, signed_in):
         [{"name": "scan.bmp", "mimeType": "image/bmp", "buffer": image_bytes("BMP", size=(300, 200))}]
     )
     page.wait_for_selector("#upload-list .upload-done")
-    page.wait_for_function("document.querySelector('#photo-grid img')?.naturalWidth > 0")
+    wait_until(page, "document.querySelector('#photo-grid img')?.naturalWidth > 0")
     assert page.locator("[data-count-all]").inner_text() == "1"
     photo = Photo.objects.get(owner=signed_in)
     assert (photo.format, photo.width, photo.height) == ("PNG", 300, 200)
 
     # A file dropped beside the zone is uploaded too, instead of the browser leaving the page to show it.
     drop_files(page, "#library-title", [("beside.webp", "image/webp", image_bytes("WEBP"))])
-    page.wait_for_function("document.querySelectorAll('#upload-list .upload-done').length === 2")
+    wait_until(page, "document.querySelectorAll('#upload-list .upload-done').length === 2")
     assert page.url == f"{live_server.url}/"
     assert page.locator("[data-count-all]").inner_text() == "2"
