@@ -16,7 +16,7 @@ from billing.entitlements import active_subscription, plan_for
 from billing.models import MonthlyUsage
 from billing.plans import MODEL_LABELS, Plan, format_megapixels
 
-__all__ = ["Admission", "PolicyRefusal", "admit", "plan_for", "recheck_at_claim", "usage_summary"]
+__all__ = ["Admission", "PolicyRefusal", "admit", "plan_for", "recheck_at_claim", "refund", "usage_summary"]
 
 
 def _pricing_url() -> str:
@@ -93,6 +93,14 @@ def admit(user, model_id: str, *, width: int, height: int) -> Admission:
             _pricing_url(),
         )
     return Admission(priority=plan.priority)
+
+
+def refund(job) -> None:
+    """Give back the job counted at admit: a job canceled before it started, or one that failed
+    (its input passed every check at submit, so a failure is ours, not the user's). Callers call
+    it once, from the conditional UPDATE that made the job terminal, inside its transaction."""
+    month = month_start(job.queued_at or timezone.now())
+    MonthlyUsage.objects.filter(user_id=job.owner_id, month=month, jobs__gt=0).update(jobs=F("jobs") - 1)
 
 
 def recheck_at_claim(user, model_id: str, *, width: int, height: int) -> None:

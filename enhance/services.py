@@ -133,12 +133,15 @@ def cancel(user_or_none, job: Job) -> Job:
     if user_or_none is not None and job.owner_id != user_or_none.pk:
         raise SubmitRefused(_("Job not found."), 404)
     now = timezone.now()
-    Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELED,
-        finished_at=now,
-        stage=_("Canceled"),
-        cancel_requested=True,
-    )
+    with transaction.atomic():
+        canceled_before_start = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.CANCELED,
+            finished_at=now,
+            stage=_("Canceled"),
+            cancel_requested=True,
+        )
+        if canceled_before_start:
+            policy.refund(job)
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         cancel_requested=True,
         stage=_("Canceling…"),

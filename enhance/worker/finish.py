@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import policy
 from enhance.models import Job, JobStatus
 from enhance.notifications.service import notify_job_finished
 from enhance.worker.result_store import StoredResult
@@ -63,6 +64,7 @@ def _finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) -
         )
         if done:
             job.refresh_from_db()
+            policy.refund(job)
             notify_job_finished(job)
     return bool(done)
 

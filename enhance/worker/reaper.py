@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from billing import policy
 from enhance.models import Job, JobStatus
 from enhance.notifications.service import notify_job_finished
 from enhance.worker.result_store import delete_attempt_files
@@ -61,6 +62,7 @@ def _reap_one(job: Job) -> str | None:
             )
             if changed:
                 job.refresh_from_db()
+                policy.refund(job)
                 notify_job_finished(job)
         else:
             outcome = "requeued"
