@@ -64,3 +64,28 @@ def bopb_weights_dir(tmp_path_factory, official_zip):
 @pytest.fixture
 def bopb_engine(bopb_weights_dir, use_weights_dir):
     return use_weights_dir(bopb_weights_dir)
+
+
+@pytest.fixture(scope="session")
+def official_face_states():
+    """Full-size official-layout face checkpoints (u, v left random: these never run a network)."""
+    from enhance.engine.weights.importers.bopb_faces_layout import WEIGHT_FILES as FACE_FILES
+    from tests.engine.bopb.face_checkpoints import seeded_face_state
+
+    return {spec.official: seeded_face_state(21 + i, power_iterations=0) for i, spec in enumerate(FACE_FILES)}
+
+
+@pytest.fixture(scope="session")
+def official_face_folder(tmp_path_factory, official_face_states):
+    from tests.engine.bopb.face_checkpoints import write_official_face_folder
+
+    folder = write_official_face_folder(tmp_path_factory.mktemp("bopb-faces-official"), official_face_states)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def official_face_zip(tmp_path_factory, official_face_folder):
+    archive = zip_folder(official_face_folder, tmp_path_factory.mktemp("bopb-faces-zip") / "face_checkpoints.zip")
+    yield archive
+    archive.unlink(missing_ok=True)
