@@ -92,16 +92,20 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return t
 
 
-def warp_bilinear(photo: np.ndarray, affine: np.ndarray, size: int) -> np.ndarray:
-    """(H, W, 3) uint8 photo -> (size, size, 3) float64 in [0, 1]: output pixel (row r, col c)
-    samples the photo at affine @ (c, r, 1), bilinearly, 0 outside."""
-    rows, cols = photo.shape[:2]
-    image = photo.astype(np.float64) / 255.0
-    r, c = np.mgrid[0:size, 0:size].astype(np.float64)
+def source_coordinates(affine: np.ndarray, rows: range, cols: range) -> tuple[np.ndarray, np.ndarray]:
+    """Where output pixels (r, c) sample the source: affine @ (c, r, 1), as scikit-image's
+    _warp_fast computes it (projective division included)."""
+    r, c = np.meshgrid(np.arange(rows.start, rows.stop, dtype=np.float64),
+                       np.arange(cols.start, cols.stop, dtype=np.float64), indexing="ij")  # fmt: skip
     m = affine
     z = m[2, 0] * c + m[2, 1] * r + m[2, 2]
-    xx = (m[0, 0] * c + m[0, 1] * r + m[0, 2]) / z
-    yy = (m[1, 0] * c + m[1, 1] * r + m[1, 2]) / z
+    return (m[1, 0] * c + m[1, 1] * r + m[1, 2]) / z, (m[0, 0] * c + m[0, 1] * r + m[0, 2]) / z
+
+
+def warp_bilinear(image: np.ndarray, affine: np.ndarray, size: int) -> np.ndarray:
+    """(H, W, C) float64 image -> (size, size, C) float64: bilinear samples, 0 outside."""
+    rows, cols = image.shape[:2]
+    yy, xx = source_coordinates(affine, range(size), range(size))
     min_r, min_c = np.floor(yy).astype(np.int64), np.floor(xx).astype(np.int64)
     max_r, max_c = np.ceil(yy).astype(np.int64), np.ceil(xx).astype(np.int64)
     dr, dc = (yy - min_r)[..., None], (xx - min_c)[..., None]
@@ -133,4 +137,4 @@ def find_faces(photo: np.ndarray, landmark_path: str, face_size: int) -> list[Fo
 
 
 def aligned_face(photo: np.ndarray, face: FoundFace, face_size: int) -> np.ndarray:
-    return to_ubyte(warp_bilinear(photo, face.affine, face_size))
+    return to_ubyte(warp_bilinear(photo.astype(np.float64) / 255.0, face.affine, face_size))
