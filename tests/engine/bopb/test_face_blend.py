@@ -11,7 +11,7 @@ import pytest
 from enhance.engine.pipelines.bopb_face_align import find_faces
 from enhance.engine.pipelines.bopb_face_blend import match_histograms, warp_back
 from enhance.engine.weights.importers.bopb_faces_layout import landmark_model_path
-from tests.engine.bopb.face_helpers import FIXTURES, load_rgb, psnr
+from tests.engine.bopb.face_helpers import load_rgb, psnr
 
 pytestmark = pytest.mark.engine
 
