@@ -29,6 +29,13 @@ OPTION_TEXT = {
         gettext_lazy("Repair scratches"),
         gettext_lazy("Detect scratches and tears and fill them in from the rest of the photo."),
     ),
+    ("bopb", "faces"): (
+        gettext_lazy("Restore faces"),
+        gettext_lazy(
+            "Find the faces and restore each with a network trained on faces, as the original "
+            "method does. On by default when the face weights are installed."
+        ),
+    ),
     ("bopb", "hr"): (
         gettext_lazy("High-resolution scratch repair"),
         gettext_lazy(
@@ -47,9 +54,12 @@ STAGES = {
     "bopb: repairing scratches": gettext_lazy("Repairing scratches"),
     "bopb: decoding": gettext_lazy("Rebuilding the photo"),
     "bopb: done": gettext_lazy("Finishing"),
+    "bopb: finding faces": gettext_lazy("Finding faces"),
+    "bopb: blending": gettext_lazy("Blending"),
     "done": gettext_lazy("Finishing"),
 }
 _WAIFU2X_PASS = re.compile(r"^waifu2x pass (\d+)/(\d+)$")
+_BOPB_FACES = re.compile(r"^bopb: restoring faces (\d+)/(\d+)$")
 
 
 def localized_options(model_id: str, specs) -> list[dict]:
@@ -69,6 +79,10 @@ def stage_label(stage: str) -> str:
     known = STAGES.get(stage)
     if known is not None:
         return str(known)
+    faces = _BOPB_FACES.match(stage)
+    if faces:
+        number, total = faces.groups()
+        return _("Restoring faces %(number)s/%(total)s") % {"number": number, "total": total}
     passes = _WAIFU2X_PASS.match(stage)
     if passes:
         number, total = passes.groups()

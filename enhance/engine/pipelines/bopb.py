@@ -1,4 +1,5 @@
-"""Bringing Old Photos Back to Life, stage 1: old-photo restoration with and without scratches.
+"""Bringing Old Photos Back to Life: stage 1, old-photo restoration with and without scratches,
+then (option `faces`) stages 2-4, faces found, restored and blended back (pipelines/bopb_faces.py).
 
 quality:   encode (VAE A) -> quality mapping -> decode (VAE B quality)
 scratches: detect scratches -> whiten them -> encode (VAE A) -> masked non-local mapping
@@ -11,19 +12,25 @@ be tiled; its attention runs in bounded memory instead (archs/bopb/attention.py)
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 from PIL import Image
 from torch import nn
 
+from enhance.engine.config import default_weights_dir
 from enhance.engine.context import OptionSpec, RunContext
 from enhance.engine.errors import WeightsMissingError
 from enhance.engine.pipelines import bopb_stages as stages
+from enhance.engine.pipelines.bopb_faces import TURNED_OFF, run_face_stages
 from enhance.engine.weights import store
+from enhance.engine.weights.importers.bopb_faces_layout import IMPORT_COMMAND as FACES_IMPORT_COMMAND
+from enhance.engine.weights.importers.bopb_faces_layout import face_enhancement_enabled
+from enhance.engine.weights.importers.bopb_faces_layout import weights_status as face_weights_status
 from enhance.engine.weights.importers.bopb_layout import BY_CANONICAL, CANONICAL_FILES, IMPORT_COMMAND, MODEL_DIR
 
-OPTION_NAMES = ("scratches", "hr")
+OPTION_NAMES = ("scratches", "hr", "faces")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 
@@ -36,6 +43,13 @@ def _as_bool(name: str, value) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE
     raise ValueError(f"bopb option {name} must be true or false; got {value!r}")
+
+
+def _scaled(progress, share: float):
+    def report(fraction: float, stage: str) -> None:
+        progress(fraction * share, stage)
+
+    return report
 
 
 class BopbPipeline:
@@ -59,6 +73,14 @@ class BopbPipeline:
                 help="For large scanned photos with scratches: patch-based repair with a wider mask. "
                 "Only used together with scratch repair.",
             ),
+            OptionSpec(
+                "faces",
+                "Restore faces",
+                (False, True),
+                True,
+                help="Find the faces and restore each with a network trained on faces, as the original "
+                "method does. On by default when the face weights are installed.",
+            ),
         )
 
     def validate_options(self, options: dict | None) -> dict:
@@ -68,9 +90,18 @@ class BopbPipeline:
             raise ValueError(f"bopb options must be an object with keys {', '.join(OPTION_NAMES)}")
         unknown = sorted(set(options) - set(OPTION_NAMES))
         if unknown:
-            raise ValueError(f"unknown bopb option(s) {', '.join(map(str, unknown))}; allowed: scratches, hr")
-        # As in the official run.py, hr only changes the scratch branch; without scratches it has no effect.
-        return {name: _as_bool(name, options.get(name, False)) for name in OPTION_NAMES}
+            raise ValueError(f"unknown bopb option(s) {', '.join(map(str, unknown))}; allowed: scratches, hr, faces")
+        # As in the official run.py, hr changes the scratch branch (only with scratches) and the face
+        # stage (512 x 512 faces).
+        opts = {name: _as_bool(name, options.get(name, False)) for name in ("scratches", "hr")}
+        if "faces" in options:
+            opts["faces"] = _as_bool("faces", options["faces"])
+            if opts["faces"] and not face_enhancement_enabled():
+                raise ValueError(TURNED_OFF)
+        else:
+            # the official pipeline always runs stages 2-4; here whenever they can run
+            opts["faces"] = face_enhancement_enabled() and face_weights_status(default_weights_dir())[0]
+        return opts
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
         if store.has_files(weights_dir, MODEL_DIR, CANONICAL_FILES):
@@ -100,13 +131,24 @@ class BopbPipeline:
         opts = self.validate_options(options)
         if not self.weights_status(ctx.weights_dir)[0]:
             raise WeightsMissingError(self.model_id, IMPORT_COMMAND)
+        if opts["faces"]:
+            ready, reason = face_weights_status(ctx.weights_dir)
+            if not ready:
+                raise WeightsMissingError(self.model_id, FACES_IMPORT_COMMAND, reason)
+        # stage 1 reports over [0, 1]; with faces it is squeezed into the first 70 %
+        stage1_ctx = replace(ctx, progress=_scaled(ctx.progress, 0.7)) if opts["faces"] else ctx
         with torch.inference_mode():
             if opts["scratches"]:
-                out = self._restore_scratched(img, opts["hr"], ctx)
+                out = self._restore_scratched(img, opts["hr"], stage1_ctx)
             else:
-                out = self._restore_quality(img, ctx)
+                out = self._restore_quality(img, stage1_ctx)
+            restored = stages.uint8_to_image(out)
+            del out
+            if opts["faces"]:
+                ctx.check_cancel()
+                restored = run_face_stages(restored, opts["hr"], ctx, 0.7, 1.0)
         ctx.report(1.0, "bopb: done")
-        return stages.uint8_to_image(out)
+        return restored
 
     def _restore_quality(self, img: Image.Image, ctx: RunContext) -> torch.Tensor:
         ctx.report(0.0, "bopb: loading networks")
