@@ -153,7 +153,7 @@ def test_without_weights_the_model_is_unavailable_with_the_fix(tmp_path, use_wei
     assert not info.available
     assert "python manage.py import_weights bopb PATH" in info.reason
     assert "python manage.py fetch_weights bopb" in info.reason
-    assert [o.name for o in info.options] == ["scratches", "hr"]
+    assert [o.name for o in info.options] == ["scratches", "hr", "faces"]
     with pytest.raises(WeightsMissingError, match="fetch_weights bopb"):
         enhance_image(_photo(16, 16), "bopb", {})
 

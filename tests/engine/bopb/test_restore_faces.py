@@ -91,3 +91,12 @@ def test_matches_the_official_chain(exact_face_weights, use_weights_dir, name):
     use_weights_dir(exact_face_weights)
     out = restore_faces(_photo(name), hr=name == "hr", precision="fp32")
     assert psnr(np.asarray(out), load_rgb(f"final_{name}.png")) >= 45
+
+
+@pytest.mark.slow
+def test_bench_times_every_stage(face_weights_dir):
+    from enhance.engine.pipelines.bopb_faces_bench import bench_faces
+
+    [row] = bench_faces((1,), "fp32", face_weights_dir)
+    assert row["faces_found"] == 1 and row["weights"] == "installed" and round(row["megapixels"], 1) == 1.0
+    assert all(row[key] > 0 for key in ("detect_s", "align_s", "enhance_s", "blend_s"))
