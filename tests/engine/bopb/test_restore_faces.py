@@ -100,3 +100,10 @@ def test_bench_times_every_stage(face_weights_dir):
     [row] = bench_faces((1,), "fp32", face_weights_dir)
     assert row["faces_found"] == 1 and row["weights"] == "installed" and round(row["megapixels"], 1) == 1.0
     assert all(row[key] > 0 for key in ("detect_s", "align_s", "enhance_s", "blend_s"))
+
+
+@pytest.mark.slow
+def test_bf16_matches_fp32(exact_face_weights, use_weights_dir):
+    use_weights_dir(exact_face_weights)
+    reference = np.asarray(restore_faces(_photo("one"), precision="fp32"))
+    assert psnr(np.asarray(restore_faces(_photo("one"), precision="bf16")), reference) >= 45
