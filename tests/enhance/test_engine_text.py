@@ -17,6 +17,9 @@ from enhance.worker.progress import JobReporter
         ("waifu2x pass 1/1", "Upscaling", "확대하는 중"),
         ("waifu2x pass 2/2", "Upscaling, pass 2 of 2", "확대하는 중, 2단계 중 2단계"),
         ("bopb: repairing scratches", "Repairing scratches", "긁힘을 복원하는 중"),
+        ("bopb: finding faces", "Finding faces", "얼굴 찾는 중"),
+        ("bopb: restoring faces 1/3", "Restoring faces 1/3", "얼굴 복원 중 1/3"),
+        ("bopb: blending", "Blending", "합성 중"),
     ],
 )
 def test_engine_stages_read_in_the_active_language(stage, english, korean):

@@ -58,6 +58,8 @@ class Option:
     def parse(self, model_id: str, value: Any) -> Any:
         """The normalised value; OptionError naming the allowed values otherwise. Form and
         query-string values arrive as text, so "2" is accepted for 2 and "true" for True."""
+        if value in (None, "auto") and None in self.values:  # "decide for me", where an option offers it
+            return None
         parsed = _parse_bool(value) if self.kind == "bool" else _parse_like(value, self.values)
         if parsed is _INVALID or parsed not in self.values:
             if self.kind == "bool":
@@ -76,6 +78,8 @@ _INVALID = object()
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return "auto"
     return repr(value) if isinstance(value, str) and not value else str(value)
 
 

@@ -1,4 +1,5 @@
-"""Bringing Old Photos Back to Life, stage 1: old-photo restoration with and without scratches.
+"""Bringing Old Photos Back to Life: stage 1, old-photo restoration with and without scratches,
+then (option `faces`) stages 2-4, faces found, restored and blended back (pipelines/bopb_faces.py).
 
 quality:   encode (VAE A) -> quality mapping -> decode (VAE B quality)
 scratches: detect scratches -> whiten them -> encode (VAE A) -> masked non-local mapping
@@ -11,6 +12,7 @@ be tiled; its attention runs in bounded memory instead (archs/bopb/attention.py)
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -21,12 +23,33 @@ from enhance.engine.catalog import bopb as catalog_bopb
 from enhance.engine.context import RunContext
 from enhance.engine.errors import WeightsMissingError
 from enhance.engine.pipelines import bopb_stages as stages
+from enhance.engine.pipelines.bopb_faces import TURNED_OFF, run_face_stages
 from enhance.engine.weights import store
+from enhance.engine.weights.importers.bopb_faces_layout import IMPORT_COMMAND as FACES_IMPORT_COMMAND
+from enhance.engine.weights.importers.bopb_faces_layout import face_enhancement_enabled
+from enhance.engine.weights.importers.bopb_faces_layout import weights_status as face_weights_status
 from enhance.engine.weights.importers.bopb_layout import BY_CANONICAL, CANONICAL_FILES, IMPORT_COMMAND, MODEL_DIR
+
+
+def _scaled(progress, share: float):
+    def report(fraction: float, stage: str) -> None:
+        progress(fraction * share, stage)
+
+    return report
 
 
 class BopbPipeline:
     spec = catalog_bopb.SPEC
+
+    @staticmethod
+    def resolve_faces(requested: bool | None, weights_dir: Path) -> bool:
+        """The `faces` option on this worker: None (not asked) runs stages 2-4 whenever they can
+        run here, as the official pipeline always does; asked for explicitly, they must run."""
+        if requested is None:
+            return face_enhancement_enabled() and face_weights_status(weights_dir)[0]
+        if requested and not face_enhancement_enabled():
+            raise ValueError(TURNED_OFF)
+        return requested
 
     def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
         if store.has_files(weights_dir, MODEL_DIR, CANONICAL_FILES):
@@ -53,13 +76,25 @@ class BopbPipeline:
         opts = self.spec.validate_options(options)
         if not self.weights_status(ctx.weights_dir)[0]:
             raise WeightsMissingError(self.spec.id, IMPORT_COMMAND)
+        opts["faces"] = self.resolve_faces(opts["faces"], ctx.weights_dir)
+        if opts["faces"]:
+            ready, reason = face_weights_status(ctx.weights_dir)
+            if not ready:
+                raise WeightsMissingError(self.spec.id, FACES_IMPORT_COMMAND, reason)
+        # stage 1 reports over [0, 1]; with faces it is squeezed into the first 70 %
+        stage1_ctx = replace(ctx, progress=_scaled(ctx.progress, 0.7)) if opts["faces"] else ctx
         with torch.inference_mode():
             if opts["scratches"]:
-                out = self._restore_scratched(img, opts["hr"], ctx)
+                out = self._restore_scratched(img, opts["hr"], stage1_ctx)
             else:
-                out = self._restore_quality(img, ctx)
+                out = self._restore_quality(img, stage1_ctx)
+            restored = stages.uint8_to_image(out)
+            del out
+            if opts["faces"]:
+                ctx.check_cancel()
+                restored = run_face_stages(restored, opts["hr"], ctx, 0.7, 1.0)
         ctx.report(1.0, "bopb: done")
-        return stages.uint8_to_image(out)
+        return restored
 
     def _restore_quality(self, img: Image.Image, ctx: RunContext) -> torch.Tensor:
         ctx.report(0.0, "bopb: loading networks")

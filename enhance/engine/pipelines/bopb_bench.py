@@ -17,10 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+# stage 1 only: the face stage has its own bench (bopb_faces_bench.py)
 MODES = {
-    "quality": {"scratches": False, "hr": False},
-    "scratches": {"scratches": True, "hr": False},
-    "hr": {"scratches": True, "hr": True},
+    "quality": {"scratches": False, "hr": False, "faces": False},
+    "scratches": {"scratches": True, "hr": False, "faces": False},
+    "hr": {"scratches": True, "hr": True, "faces": False},
 }
 
 

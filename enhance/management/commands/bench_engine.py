@@ -46,6 +46,9 @@ class Command(BaseCommand):
             help="BOPB modes: quality,scratches,hr (a 2 MP scratch run takes 10-40 minutes on 2 CPU cores)",
         )
         parser.add_argument("--bopb-precision", default="bf16", choices=["fp32", "bf16"])
+        parser.add_argument(
+            "--bopb-faces", default="", help="BOPB stages 2-4 on a 1 MP portrait with these face counts, e.g. 1,5"
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
         parser.add_argument("--save-json", type=Path, help="also write the JSON report to this file")
         parser.add_argument("--plot", type=Path, help="write a PNG chart (needs matplotlib, a dev dependency)")
@@ -109,6 +112,15 @@ class Command(BaseCommand):
                 f"while tiling {report['tiling_memory_ratio']:.2f} (result buffer aside)"
             )
         report["bopb"] = self._bench_bopb(opts, weights_dir, log)
+        if opts["bopb_faces"]:
+            from enhance.engine.pipelines.bopb_faces_bench import bench_faces
+
+            counts = [int(v) for v in opts["bopb_faces"].split(",") if v.strip()]
+            report["bopb_faces"] = bench_faces(counts, opts["bopb_precision"], weights_dir)
+            for row in report["bopb_faces"]:
+                log(f"bopb faces {row['faces_found']}/{row['faces_placed']} on {row['megapixels']:.1f} MP: "
+                    f"detect {row['detect_s']:.2f} s, align {row['align_s']:.2f} s, "
+                    f"enhance {row['enhance_s']:.2f} s, blend {row['blend_s']:.2f} s")
         if opts["save_json"]:
             opts["save_json"].write_text(json.dumps(report, indent=2))
         if opts["plot"]:

@@ -1,10 +1,11 @@
-"""python manage.py import_weights {builtin|realsr|waifu2x|bopb} [PATH]: convert weights once
+"""python manage.py import_weights {builtin|realsr|waifu2x|bopb|bopb_faces} [PATH]: convert weights once
 into canonical safetensors + manifest under WEIGHTS_DIR.
 
 builtin            RealSR and waifu2x from the installed sr-vulkan-model-* packages
 realsr [PATH]      PATH: official RealSR/ESRGAN .pth, or a folder with REALSR_DF2K_UP4X.param/.bin
 waifu2x [PATH]     PATH: a folder with the WAIFU2X_*.param/.bin files
 bopb PATH          the official global_checkpoints.zip (or its extracted folder)
+bopb_faces PATH    the official face_checkpoints.zip (or its extracted folder)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     help = "Import model weights into WEIGHTS_DIR (canonical safetensors + manifest)."
 
     def add_arguments(self, parser):
-        parser.add_argument("source", choices=["builtin", "realsr", "waifu2x", "bopb"])
+        parser.add_argument("source", choices=["builtin", "realsr", "waifu2x", "bopb", "bopb_faces"])
         parser.add_argument("path", nargs="?", type=Path)
 
     def handle(self, *args, **opts):
@@ -49,6 +50,14 @@ class Command(BaseCommand):
             if path is not None and not path.is_dir():
                 raise CommandError("waifu2x PATH must be a folder holding the WAIFU2X_*.param/.bin files")
             jobs = [("waifu2x", lambda: builtin.import_waifu2x_ncnn(weights_dir, path))]
+        elif source == "bopb_faces":
+            if path is None:
+                raise CommandError(
+                    "bopb_faces needs PATH (face_checkpoints.zip); or run: python manage.py fetch_weights bopb"
+                )
+            from enhance.engine.weights.importers.bopb_faces import import_bopb_faces
+
+            jobs = [("bopb_faces", lambda: import_bopb_faces(path, weights_dir))]
         else:
             if path is None:
                 raise CommandError(

@@ -64,3 +64,62 @@ def bopb_weights_dir(tmp_path_factory, official_zip):
 @pytest.fixture
 def bopb_engine(bopb_weights_dir, use_weights_dir):
     return use_weights_dir(bopb_weights_dir)
+
+
+@pytest.fixture(scope="session")
+def official_face_states():
+    """Full-size official-layout face checkpoints (u, v left random: these never run a network)."""
+    from enhance.engine.weights.importers.bopb_faces_layout import WEIGHT_FILES as FACE_FILES
+    from tests.engine.bopb.face_checkpoints import seeded_face_state
+
+    return {spec.official: seeded_face_state(21 + i, power_iterations=0) for i, spec in enumerate(FACE_FILES)}
+
+
+@pytest.fixture(scope="session")
+def official_face_folder(tmp_path_factory, official_face_states):
+    from tests.engine.bopb.face_checkpoints import write_official_face_folder
+
+    folder = write_official_face_folder(tmp_path_factory.mktemp("bopb-faces-official"), official_face_states)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def official_face_zip(tmp_path_factory, official_face_folder):
+    archive = zip_folder(official_face_folder, tmp_path_factory.mktemp("bopb-faces-zip") / "face_checkpoints.zip")
+    yield archive
+    archive.unlink(missing_ok=True)
+
+
+EXACT_FACE_SEEDS = {256: 11, 512: 12}  # the seeds of the checkpoints the official generator ran with
+
+
+def _import_faces(states, folder):
+    from enhance.engine.weights.importers.bopb_faces import import_bopb_faces
+    from tests.engine.bopb.face_checkpoints import write_official_face_folder
+
+    archive = zip_folder(write_official_face_folder(folder / "src", states), folder / "face_checkpoints.zip")
+    shutil.rmtree(folder / "src")
+    import_bopb_faces(archive, folder / "weights")
+    archive.unlink()
+    return folder / "weights"
+
+
+@pytest.fixture(scope="session")
+def exact_face_weights(tmp_path_factory):
+    """WEIGHTS_DIR/bopb_faces imported from the checkpoints the official expected outputs used."""
+    from enhance.engine.weights.importers.bopb_faces_layout import WEIGHT_FILES as FACE_FILES
+    from tests.engine.bopb.face_checkpoints import seeded_face_state
+
+    folder = tmp_path_factory.mktemp("bopb-faces-exact")
+    states = {spec.official: seeded_face_state(EXACT_FACE_SEEDS[spec.face_size]) for spec in FACE_FILES}
+    yield _import_faces(states, folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def face_weights_dir(tmp_path_factory, official_face_states):
+    """WEIGHTS_DIR/bopb_faces from quick random checkpoints: for behaviour, not for exactness."""
+    folder = tmp_path_factory.mktemp("bopb-faces-weights")
+    yield _import_faces(official_face_states, folder)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -136,8 +136,9 @@ def test_progress_is_reported_per_stage_and_cancel_stops(bopb_engine):
 
 
 def test_options_are_validated():
-    assert validate_options("bopb", None) == {"scratches": False, "hr": False}
-    assert validate_options("bopb", {"scratches": "true", "hr": 0}) == {"scratches": True, "hr": False}
+    # no face weights in this WEIGHTS_DIR: faces default to off
+    assert validate_options("bopb", None) == {"scratches": False, "hr": False, "faces": False}
+    assert validate_options("bopb", {"scratches": "true", "hr": 0}) == {"scratches": True, "hr": False, "faces": False}
     with pytest.raises(ValueError, match="allowed: scratches, hr"):
         validate_options("bopb", {"scratch": True})
     with pytest.raises(ValueError, match="scratches must be true or false"):
@@ -152,7 +153,7 @@ def test_without_weights_the_model_is_unavailable_with_the_fix(tmp_path, use_wei
     assert not info.available
     assert "python manage.py import_weights bopb PATH" in info.reason
     assert "python manage.py fetch_weights bopb" in info.reason
-    assert [o.name for o in info.options] == ["scratches", "hr"]
+    assert [o.name for o in info.options] == ["scratches", "hr", "faces"]
     with pytest.raises(WeightsMissingError, match="fetch_weights bopb"):
         enhance_image(_photo(16, 16), "bopb", {})
 
