@@ -136,9 +136,9 @@ def test_progress_is_reported_per_stage_and_cancel_stops(bopb_engine):
 
 
 def test_options_are_validated():
-    # no face weights in this WEIGHTS_DIR: faces default to off
-    assert validate_options("bopb", None) == {"scratches": False, "hr": False, "faces": False}
-    assert validate_options("bopb", {"scratches": "true", "hr": 0}) == {"scratches": True, "hr": False, "faces": False}
+    # faces not asked for: None, decided by the worker that runs the job (test_restore_faces)
+    assert validate_options("bopb", None) == {"scratches": False, "hr": False, "faces": None}
+    assert validate_options("bopb", {"scratches": "true", "hr": 0}) == {"scratches": True, "hr": False, "faces": None}
     with pytest.raises(ValueError, match="allowed: scratches, hr"):
         validate_options("bopb", {"scratch": True})
     with pytest.raises(ValueError, match="scratches must be true or false"):

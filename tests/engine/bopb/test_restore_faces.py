@@ -6,11 +6,14 @@ face_checkpoints.py) -> align_warp_back_multiple_dlib(_HR); final_<photo>.png ar
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from enhance.engine import WeightsMissingError, enhance_image, validate_options
+from enhance.engine.pipelines.bopb import PIPELINE
 from enhance.engine.pipelines.bopb_faces import restore_faces
 from tests.engine.bopb.face_helpers import FIXTURES, load_rgb, psnr
 
@@ -48,15 +51,16 @@ def test_turned_off_by_the_operator(faces_engine, monkeypatch):
     with pytest.raises(ValueError, match="RESTORE_FACE_ENHANCEMENT=0"):
         restore_faces(_photo("none"))
     with pytest.raises(ValueError, match="turned off"):
-        validate_options("bopb", {"faces": True})
-    assert validate_options("bopb", {})["faces"] is False
+        PIPELINE.resolve_faces(True, Path(faces_engine))
+    assert PIPELINE.resolve_faces(None, Path(faces_engine)) is False
 
 
 def test_faces_default_follows_the_installed_weights(faces_engine, tmp_path, use_weights_dir):
-    assert validate_options("bopb", {}) == {"scratches": False, "hr": False, "faces": True}
+    assert validate_options("bopb", {}) == {"scratches": False, "hr": False, "faces": None}
+    assert PIPELINE.resolve_faces(None, Path(faces_engine)) is True
     assert validate_options("bopb", {"faces": "off"})["faces"] is False
-    use_weights_dir(tmp_path)
-    assert validate_options("bopb", {})["faces"] is False
+    assert PIPELINE.resolve_faces(False, Path(faces_engine)) is False
+    assert PIPELINE.resolve_faces(None, tmp_path) is False
     with pytest.raises(ValueError, match="faces must be true or false"):
         validate_options("bopb", {"faces": "maybe"})
 
