@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench worker clean
+.PHONY: install install-gpu run test test-fast lint bench worker gpu-check clean
 
 install: $(STAMP)
 
@@ -13,6 +13,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $(STAMP)
+
+# GPU hosts only (never part of `make test`): the CUDA build of torch over the CPU one.
+install-gpu: install
+	$(BIN)/pip install --disable-pip-version-check -r requirements-gpu.txt
+	$(BIN)/python -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)"
+
+# The engine-level GPU check (no Django, no internet); see docs/benchmarks.md.
+gpu-check:
+	bash scripts/gpu_check.sh
 
 run: install
 	bash scripts/run.sh
