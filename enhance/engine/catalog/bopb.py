@@ -16,10 +16,34 @@ from enhance.engine.catalog.spec import (
 
 # Scratch repair attends across the whole photo: its time grows with the square of the pixel
 # count. On a CPU the operator's SCRATCH_REPAIR_MAX_PIXELS (default 2 MP) keeps a job within the
-# task timeout; a GPU's cap follows its memory (chunked attention keeps memory bounded, so this
-# bounds the time the chunks take, about 2 MP per 10 GB) unless the operator sets one.
+# task timeout. A GPU's cap (unless SCRATCH_REPAIR_MAX_PIXELS_CUDA is set) is the smaller of what
+# fits its memory and what its attention finishes in time, from this model (an estimate; see
+# docs/deploy.md "GPU workers" for the derivation):
+# - memory: a fixed part (CUDA context ~0.6 GB, BOPB's networks ~0.5 GB with the fp32 detector,
+#   one SDPA block of attention.CUDA_CHUNK_ELEMENTS fp32 logits with its softmax copies ~3 GB)
+#   plus ~600 bytes per pixel (measured on the CPU in fp32: 530 B/px at 512 x 512, mostly the
+#   VAE's full-resolution 64-channel maps and the 512-channel latent maps at 1/16 of the pixels,
+#   with the attention's fp32 queries, keys and values; fp16 halves the convolutional part);
+# - time: the attention does 2 * N^2 * 512 multiply-adds, N = pixels / 16: 8 * pixels^2 FLOP,
+#   in fp32 (its logits are an fp32 island), to finish within GPU_SCRATCH_SECONDS at a sustained
+#   fp32 rate taken per GPU generation (half the slowest common card's peak).
 CPU_SCRATCH_DEFAULT = 2_000_000
-GPU_SCRATCH_PIXELS_PER_GB = 200_000
+GPU_FIXED_BYTES = 4_500_000_000
+GPU_SCRATCH_BYTES_PER_PIXEL = 600
+GPU_SCRATCH_PIXELS_PER_GB = (1 << 30) // GPU_SCRATCH_BYTES_PER_PIXEL  # ~1.8 MP per GiB beyond the fixed part
+GPU_SCRATCH_SECONDS = 600  # a third of the default task timeout (Q_TIMEOUT 1800 s)
+# Sustained fp32 FLOP/s by compute capability major: 7 (T4: 8.1 peak), 8 (A10/A100: 19.5-31 peak),
+# 9 (H100/H200: 60-67 peak).
+GPU_FP32_FLOPS = {7: 4e12, 8: 10e12, 9: 30e12}
+GPU_FP32_FLOPS_UNKNOWN = 4e12
+
+
+def gpu_scratch_pixels(device: DeviceInfo) -> int:
+    by_memory = max(0, device.memory_bytes - GPU_FIXED_BYTES) // GPU_SCRATCH_BYTES_PER_PIXEL
+    major = device.capability[0] if device.capability else 0
+    flops = GPU_FP32_FLOPS.get(major, GPU_FP32_FLOPS[9] if major > 9 else GPU_FP32_FLOPS_UNKNOWN)
+    by_time = int((GPU_SCRATCH_SECONDS * flops / 8) ** 0.5)
+    return max(CPU_SCRATCH_DEFAULT, min(by_memory, by_time))
 
 
 def _env_pixels(env: Mapping[str, str], name: str) -> int | None:
@@ -34,7 +58,7 @@ def scratch_limit(device: DeviceInfo, env: Mapping[str, str]) -> int | None:
     if device.kind == "cuda":
         configured = _env_pixels(env, "SCRATCH_REPAIR_MAX_PIXELS_CUDA")
         if configured is None:
-            configured = device.memory_bytes // (1 << 30) * GPU_SCRATCH_PIXELS_PER_GB
+            configured = gpu_scratch_pixels(device)
     else:
         configured = _env_pixels(env, "SCRATCH_REPAIR_MAX_PIXELS")
         if configured is None:
