@@ -50,3 +50,11 @@ def test_realsr_flops_per_pixel_are_counted_from_the_network():
     # 23 RRDBs of 3 dense blocks at input resolution (~16.6 M multiply-adds per pixel) plus the
     # upsampling convolutions at 2x and 4x: about 36 MFLOP per input pixel
     assert 33e6 < flops < 40e6
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the refusal on a machine without a GPU")
+def test_bench_engine_on_cuda_without_a_gpu_says_so():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="no CUDA GPU"):
+        call_command("bench_engine", "--device", "cuda", "--no-ncnn", "--memory-sizes", "", "--bopb-sizes", "")
