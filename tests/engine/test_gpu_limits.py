@@ -41,3 +41,11 @@ def test_the_spec_publishes_the_cap_and_the_operator_overrides_it():
     assert spec.pixel_limit({"scratches": False}, T4, {}) is None
     cpu = DeviceInfo("cpu", "x", 64 << 30)
     assert spec.pixel_limit({"scratches": True}, cpu, {}) == 2_000_000
+
+
+def test_worker_processes_sharing_a_gpu_share_its_cap():
+    alone, shared = gpu_scratch_pixels(A100), gpu_scratch_pixels(A100, 4)
+    assert shared < alone
+    assert GPU_FIXED_BYTES + shared * GPU_SCRATCH_BYTES_PER_PIXEL <= A100.memory_bytes // 4
+    spec = get_spec("bopb")
+    assert spec.pixel_limit({"scratches": True}, A100, {"Q_WORKERS": "4"}) == shared

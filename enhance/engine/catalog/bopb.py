@@ -38,11 +38,14 @@ GPU_FP32_FLOPS = {7: 4e12, 8: 10e12, 9: 30e12}
 GPU_FP32_FLOPS_UNKNOWN = 4e12
 
 
-def gpu_scratch_pixels(device: DeviceInfo) -> int:
-    by_memory = max(0, device.memory_bytes - GPU_FIXED_BYTES) // GPU_SCRATCH_BYTES_PER_PIXEL
+def gpu_scratch_pixels(device: DeviceInfo, processes: int = 1) -> int:
+    """The cap for one of `processes` worker processes sharing this GPU (its memory and, in the
+    worst case, its arithmetic are split between them)."""
+    processes = max(1, processes)
+    by_memory = max(0, device.memory_bytes // processes - GPU_FIXED_BYTES) // GPU_SCRATCH_BYTES_PER_PIXEL
     major = device.capability[0] if device.capability else 0
     flops = GPU_FP32_FLOPS.get(major, GPU_FP32_FLOPS[9] if major > 9 else GPU_FP32_FLOPS_UNKNOWN)
-    by_time = int((GPU_SCRATCH_SECONDS * flops / 8) ** 0.5)
+    by_time = int((GPU_SCRATCH_SECONDS * flops / processes / 8) ** 0.5)
     return max(CPU_SCRATCH_DEFAULT, min(by_memory, by_time))
 
 
@@ -58,7 +61,8 @@ def scratch_limit(device: DeviceInfo, env: Mapping[str, str]) -> int | None:
     if device.kind == "cuda":
         configured = _env_pixels(env, "SCRATCH_REPAIR_MAX_PIXELS_CUDA")
         if configured is None:
-            configured = gpu_scratch_pixels(device)
+            # one qcluster per GPU (restore-worker@.service): its Q_WORKERS processes share it
+            configured = gpu_scratch_pixels(device, _env_pixels(env, "Q_WORKERS") or 1)
     else:
         configured = _env_pixels(env, "SCRATCH_REPAIR_MAX_PIXELS")
         if configured is None:
