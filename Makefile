@@ -19,9 +19,12 @@ install-gpu: install
 	$(BIN)/pip install --disable-pip-version-check -r requirements-gpu.txt
 	$(BIN)/python -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)"
 
-# The engine-level GPU check (no Django, no internet); see docs/benchmarks.md.
+# The engine-level GPU check (no Django needed); see docs/benchmarks.md. On a host with this venv
+# the ncnn files come from the installed packages; NCNN=DIR uses a carried folder instead.
+NCNN ?= var/gpu-check/ncnn
 gpu-check:
-	bash scripts/gpu_check.sh
+	test -d $(NCNN) || bash scripts/gpu_check.sh --pack $(NCNN)
+	bash scripts/gpu_check.sh $(NCNN) --out var/gpu-check/report.json $(GPU_CHECK_ARGS)
 
 run: install
 	bash scripts/run.sh
