@@ -54,8 +54,11 @@ print(json.dumps({"initialized": torch.cuda.is_initialized(), "calls": calls}))
 
 
 def test_cluster_parent_never_touches_cuda(tmp_path):
-    env = dict(os.environ)
+    # its own SQLite file: the broker opens a database connection, and the suite's DATABASE_URL may
+    # name a database only pytest-django's test copy of exists
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env.update(
+        RESTORE_VAR_DIR=str(tmp_path / "var"),
         DJANGO_SETTINGS_MODULE="restoreapp.settings",
         RESTORE_DEVICE="cuda",
         PYTORCH_NVML_BASED_CUDA_CHECK="1",
