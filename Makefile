@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench worker clean
+.PHONY: install install-gpu run test test-fast lint bench worker gpu-check clean
 
 install: $(STAMP)
 
@@ -13,6 +13,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $(STAMP)
+
+# GPU hosts only (never part of `make test`): the CUDA build of torch over the CPU one.
+install-gpu: install
+	$(BIN)/pip install --disable-pip-version-check -r requirements-gpu.txt
+	$(BIN)/python -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)"
+
+# The engine-level GPU check (no Django needed); see docs/benchmarks.md. On a host with this venv
+# the ncnn files come from the installed packages; NCNN=DIR uses a carried folder instead.
+NCNN ?= var/gpu-check/ncnn
+gpu-check:
+	test -d $(NCNN) || bash scripts/gpu_check.sh --pack $(NCNN)
+	bash scripts/gpu_check.sh $(NCNN) --out var/gpu-check/report.json $(GPU_CHECK_ARGS)
 
 run: install
 	bash scripts/run.sh

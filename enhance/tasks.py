@@ -14,8 +14,8 @@ _last_reap = 0.0
 
 def run_next_job(job_id_hint: int | None = None) -> str:
     from enhance.worker.claim import claim_next, worker_identity
-    from enhance.worker.process_setup import prepare_worker_process
-    from enhance.worker.runner import run_claimed_job
+    from enhance.worker.process_setup import end_worker_process, prepare_worker_process
+    from enhance.worker.runner import DEVICE_FAILED, run_claimed_job
     from enhance.worker.stopping import stop_requested
     from enhance.worker.wakeup import send_wakeup
 
@@ -31,6 +31,8 @@ def run_next_job(job_id_hint: int | None = None) -> str:
         return "idle"
     log.info("worker %s took job %s (woken for %s, attempt %s)", worker, job.pk, job_id_hint, job.attempts)
     outcome = run_claimed_job(job, worker)
+    if outcome == DEVICE_FAILED:
+        end_worker_process(f"job {job.pk}: sticky CUDA error")
     _reap_now_and_then()
     return f"job {job.pk}: {outcome}"
 

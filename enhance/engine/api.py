@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from enhance.engine import modes
-from enhance.engine.cache import NETWORKS
+from enhance.engine.cache import NETWORKS, release_job_memory
 from enhance.engine.catalog import all_specs, get_spec
 from enhance.engine.config import default_device, default_weights_dir
 from enhance.engine.context import ModelInfo, RunContext
@@ -119,19 +119,24 @@ def run_enhancement(
     same_size = pipeline.spec.output_size(img.width, img.height, opts) == (img.width, img.height)
     alpha_needs_network = prepared.alpha is not None and not same_size and modes.constant_alpha(prepared.alpha) is None
     split = 0.5 if alpha_needs_network else 1.0
-    with torch.inference_mode(), collector_paused():
-        rgb_out = pipeline.run(prepared.rgb, opts, context(_sub_progress(progress, 0.0, split)))
-        alpha_out = None
-        if prepared.alpha is not None:
-            if same_size:
-                alpha_out = prepared.alpha
-            elif alpha_needs_network:
-                gray = pipeline.run(
-                    modes.alpha_as_rgb(prepared.alpha), opts, context(_sub_progress(progress, split, 1.0))
-                )
-                alpha_out = modes.settle_alpha(prepared.alpha, gray.getchannel(0))
-            else:
-                alpha_out = Image.new("L", rgb_out.size, modes.constant_alpha(prepared.alpha))
+    try:
+        with torch.inference_mode(), collector_paused():
+            rgb_out = pipeline.run(prepared.rgb, opts, context(_sub_progress(progress, 0.0, split)))
+            alpha_out = None
+            if prepared.alpha is not None:
+                if same_size:
+                    alpha_out = prepared.alpha
+                elif alpha_needs_network:
+                    gray = pipeline.run(
+                        modes.alpha_as_rgb(prepared.alpha), opts, context(_sub_progress(progress, split, 1.0))
+                    )
+                    alpha_out = modes.settle_alpha(prepared.alpha, gray.getchannel(0))
+                else:
+                    alpha_out = Image.new("L", rgb_out.size, modes.constant_alpha(prepared.alpha))
+    finally:
+        # A GPU job's activations go back to the driver (other processes share the GPU); on an
+        # out-of-memory failure too, so the next job starts from a clean allocator.
+        release_job_memory(resolved_device)
     result = modes.finish(rgb_out, alpha_out, prepared)
     if progress is not None:
         progress(1.0, "done")

@@ -1,8 +1,11 @@
 """Per-process network cache: each network is built (weights read) once per process and
-reused; beyond a memory budget the least recently used networks are evicted."""
+reused; beyond a memory budget the least recently used networks are evicted. An evicted GPU
+network's memory goes back to the driver at once (PyTorch's caching allocator would otherwise
+keep it reserved for this process), and so does a finished job's (release_job_memory)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import OrderedDict
@@ -48,7 +51,11 @@ class NetworkCache:
             oldest = next(iter(self._items))
             if oldest == keep:
                 break
-            del self._items[oldest]
+            module, _size = self._items.pop(oldest)
+            on_gpu = _on_cuda(module)
+            del module
+            if on_gpu:
+                release_cuda_memory()
 
     def used_bytes(self) -> int:
         return sum(size for _, size in self._items.values())
@@ -59,7 +66,28 @@ class NetworkCache:
 
     def clear(self) -> None:
         with self._lock:
+            on_gpu = any(_on_cuda(module) for module, _size in self._items.values())
             self._items.clear()
+        if on_gpu:
+            release_cuda_memory()
+
+
+def _on_cuda(module: torch.nn.Module) -> bool:
+    return any(t.is_cuda for t in module.parameters())
+
+
+def release_cuda_memory() -> None:
+    """Hand the caching allocator's unused blocks back to the driver. Never initialises CUDA:
+    a process that has not used the GPU has nothing to hand back."""
+    if torch.cuda.is_initialized():
+        gc.collect()  # tensors kept alive only by reference cycles (tracebacks) go first
+        torch.cuda.empty_cache()
+
+
+def release_job_memory(device: torch.device) -> None:
+    """After a job on `device`: its activations and tile buffers go back, the cached networks stay."""
+    if device.type == "cuda":
+        release_cuda_memory()
 
 
 NETWORKS = NetworkCache()

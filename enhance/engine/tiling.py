@@ -16,12 +16,18 @@
 - out: preallocated (N, C_out, H*scale, W*scale) tensor; allocated from the first tile's
   dtype/channels when None. Peak memory is one tile's activations plus `out`.
 - progress(fraction, stage) after each tile; should_cancel() before each tile (raises
-  Cancelled). On torch.cuda.OutOfMemoryError (only that) the tile is halved and the
-  remaining tiles are redone at the smaller size; below 16 px the error propagates.
+  Cancelled). On torch.cuda.OutOfMemoryError (only that) the failed tile is split at half
+  the tile size and the tiles not yet done continue at that size: finished tiles are kept and
+  progress (the finished share of the image's area) never moves backwards. Below 16 px the
+  error propagates. With `memory_key` (model, device, precision) the smaller tile is remembered
+  for the rest of the process, so the next job starts at a size that fits.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections import deque
 from collections.abc import Callable
 
 import torch
@@ -29,6 +35,26 @@ import torch
 from enhance.engine.errors import Cancelled
 
 MIN_TILE = 16
+
+# memory_key -> the largest tile known to fit in this process (learned from an OOM).
+_LEARNED_TILES: dict[str, int] = {}
+_LEARNED_LOCK = threading.Lock()
+
+
+def learned_tile(memory_key: str) -> int | None:
+    with _LEARNED_LOCK:
+        return _LEARNED_TILES.get(memory_key)
+
+
+def remember_tile(memory_key: str, tile: int) -> None:
+    with _LEARNED_LOCK:
+        known = _LEARNED_TILES.get(memory_key)
+        _LEARNED_TILES[memory_key] = tile if known is None else min(known, tile)
+
+
+def forget_learned_tiles() -> None:
+    with _LEARNED_LOCK:
+        _LEARNED_TILES.clear()
 
 
 def tile_grid(height: int, width: int, tile: int) -> list[tuple[int, int, int, int]]:
@@ -38,8 +64,21 @@ def tile_grid(height: int, width: int, tile: int) -> list[tuple[int, int, int, i
     return [(y, min(y + th, height), x, min(x + tw, width)) for y in range(0, height, th) for x in range(0, width, tw)]
 
 
+def _split(rect: tuple[int, int, int, int], tile: int) -> list[tuple[int, int, int, int]]:
+    y0, y1, x0, x1 = rect
+    return [(y0 + a, y0 + b, x0 + c, x0 + d) for a, b, c, d in tile_grid(y1 - y0, x1 - x0, tile)]
+
+
 def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
+
+
+def _free_failed_tile(device: torch.device) -> None:
+    """Called after the except block has ended, when the failed tile's activations (held by the
+    exception's traceback frames until then) can be collected."""
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
 
 
 def run_tiled(
@@ -55,48 +94,71 @@ def run_tiled(
     progress: Callable[[float, str], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     stage: str = "",
+    memory_key: str | None = None,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
+    """See the module docstring. `device` is where fn computes (for freeing memory after an OOM;
+    src's device when None)."""
     if src.dim() != 4:
         raise ValueError("run_tiled expects an NCHW tensor")
     height = src.shape[2] - 2 * context
     width = src.shape[3] - 2 * context
     if height <= 0 or width <= 0:
         raise ValueError("image is empty")
+    compute_device = device if device is not None else src.device
+    if memory_key is not None:
+        known = learned_tile(memory_key)
+        if known is not None and (tile <= 0 or tile > known):
+            tile = known
     tile = 0 if tile <= 0 or tile >= max(height, width) else _round_up(tile, align)
-    while True:
+    pending = deque(tile_grid(height, width, tile))
+    total_area = height * width
+    done_area = 0
+    while pending:
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("cancelled")
+        rect = pending.popleft()
+        y0, y1, x0, x1 = rect
+        if tile > 0 and max(y1 - y0, x1 - x0) > tile:  # queued before the tile shrank
+            pending.extendleft(reversed(_split(rect, tile)))
+            continue
+        out_of_memory = False
         try:
-            return _run_grid(fn, src, scale, tile, overlap, context, out, progress, should_cancel, stage)
+            out = _run_tile(fn, src, rect, scale, overlap, context, out)
         except torch.cuda.OutOfMemoryError:
             current = tile if tile > 0 else max(height, width)
             if current // 2 < MIN_TILE:
                 raise
+            out_of_memory = True
+        if out_of_memory:
             tile = _round_up(current // 2, align)
-            if src.is_cuda:
-                torch.cuda.empty_cache()
+            if memory_key is not None:
+                remember_tile(memory_key, tile)
+            pending.extendleft(reversed(_split(rect, tile)))
+            _free_failed_tile(compute_device)
+            continue
+        done_area += (y1 - y0) * (x1 - x0)
+        if progress is not None:
+            progress(done_area / total_area, stage)
+    return out
 
 
-def _run_grid(fn, src, scale, tile, overlap, context, out, progress, should_cancel, stage):
+def _run_tile(fn, src, rect, scale, overlap, context, out):
     height = src.shape[2] - 2 * context
     width = src.shape[3] - 2 * context
-    grid = tile_grid(height, width, tile)
-    for index, (y0, y1, x0, x1) in enumerate(grid):
-        if should_cancel is not None and should_cancel():
-            raise Cancelled("cancelled")
-        ry0, ry1 = max(y0 - overlap, 0), min(y1 + overlap, height)
-        rx0, rx1 = max(x0 - overlap, 0), min(x1 + overlap, width)
-        # logical [ry0, ry1) maps to src [ry0, ry1 + 2*context) because src is offset by context
-        region = src[:, :, ry0 : ry1 + 2 * context, rx0 : rx1 + 2 * context]
-        result = fn(region)
-        expected = ((ry1 - ry0) * scale, (rx1 - rx0) * scale)
-        if tuple(result.shape[2:]) != expected:
-            raise RuntimeError(f"tile function returned {tuple(result.shape[2:])}, expected {expected}")
-        if out is None:
-            out = torch.empty(
-                (src.shape[0], result.shape[1], height * scale, width * scale), dtype=result.dtype, device=result.device
-            )
-        core = result[:, :, (y0 - ry0) * scale : (y1 - ry0) * scale, (x0 - rx0) * scale : (x1 - rx0) * scale]
-        out[:, :, y0 * scale : y1 * scale, x0 * scale : x1 * scale].copy_(core)
-        del result, core
-        if progress is not None:
-            progress((index + 1) / len(grid), stage)
+    y0, y1, x0, x1 = rect
+    ry0, ry1 = max(y0 - overlap, 0), min(y1 + overlap, height)
+    rx0, rx1 = max(x0 - overlap, 0), min(x1 + overlap, width)
+    # logical [ry0, ry1) maps to src [ry0, ry1 + 2*context) because src is offset by context
+    region = src[:, :, ry0 : ry1 + 2 * context, rx0 : rx1 + 2 * context]
+    result = fn(region)
+    expected = ((ry1 - ry0) * scale, (rx1 - rx0) * scale)
+    if tuple(result.shape[2:]) != expected:
+        raise RuntimeError(f"tile function returned {tuple(result.shape[2:])}, expected {expected}")
+    if out is None:
+        out = torch.empty(
+            (src.shape[0], result.shape[1], height * scale, width * scale), dtype=result.dtype, device=result.device
+        )
+    core = result[:, :, (y0 - ry0) * scale : (y1 - ry0) * scale, (x0 - rx0) * scale : (x1 - rx0) * scale]
+    out[:, :, y0 * scale : y1 * scale, x0 * scale : x1 * scale].copy_(core)
     return out

@@ -88,3 +88,16 @@ def hand_back(job: Job, worker: str) -> bool:
         if done:
             transaction.on_commit(lambda: send_wakeup(job.pk))
     return bool(done)
+
+
+def requeue_uncounted(job: Job, worker: str) -> bool:
+    """Back to the queue without spending an attempt: the device failed, not the photo (a sticky
+    CUDA error). A wake-up goes out with the commit so another worker takes it."""
+    with transaction.atomic():
+        done = _held(job, worker).update(
+            status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
+            stage=_("Waiting for a worker (retrying)"),
+        )
+        if done:
+            transaction.on_commit(lambda: send_wakeup(job.pk))
+    return bool(done)

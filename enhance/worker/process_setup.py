@@ -1,5 +1,7 @@
-"""Once per worker process: share the CPU cores among the cluster's workers."""
+"""Once per worker process: share the CPU cores among the cluster's workers. And its end, when
+its CUDA context is unusable."""
 
+import logging
 import os
 
 from django.conf import settings
@@ -20,3 +22,14 @@ def prepare_worker_process() -> None:
         import torch
 
         torch.set_num_threads(threads)
+
+
+def end_worker_process(reason: str) -> None:
+    """End this worker process at once; django-q2's sentinel sees it gone and starts a fresh one
+    (with a fresh CUDA context). os._exit, not sys.exit: nothing may touch CUDA on the way out."""
+    logging.getLogger(__name__).critical("worker process %s ends: %s", os.getpid(), reason)
+    logging.shutdown()
+    os._exit(WORKER_RESTART_EXIT_CODE)
+
+
+WORKER_RESTART_EXIT_CODE = 75  # EX_TEMPFAIL

@@ -16,13 +16,18 @@ from PIL import Image
 
 from billing import policy
 from enhance import engine
+from enhance.engine.cuda_failures import is_out_of_memory, is_sticky_cuda_error
 from enhance.engine.errors import Cancelled, EngineError, WeightsMissingError
 from enhance.models import Job
-from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded, hand_back
+from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded, hand_back, requeue_uncounted
 from enhance.worker.progress import JobReporter
 from enhance.worker.result_store import delete_attempt_files, write_result
 
 log = logging.getLogger(__name__)
+
+# run_claimed_job's outcome after a sticky CUDA error: the job is back in the queue and this
+# process must end (enhance.tasks ends it) because its CUDA context is unusable.
+DEVICE_FAILED = "requeued: device failed"
 
 
 def _load_original(job: Job) -> Image.Image:
@@ -61,6 +66,11 @@ def run_claimed_job(job: Job, worker: str) -> str:
             return "canceled" if finish_canceled(job, worker, seconds=time.monotonic() - started) else "lost"
         except Exception as exc:
             delete_attempt_files(job)
+            if is_sticky_cuda_error(exc):
+                # The context is unusable whether or not the job was still ours: the process ends either way.
+                log.critical("job %s: sticky CUDA error, re-queued; this worker process ends", job.pk, exc_info=exc)
+                requeue_uncounted(job, worker)
+                return DEVICE_FAILED
             log.exception("job %s (%s %s) failed", job.pk, job.model, job.options)
             error = user_facing_error(exc)
             return "failed" if finish_failed(job, worker, error, seconds=time.monotonic() - started) else "lost"
@@ -79,6 +89,8 @@ def user_facing_error(exc: BaseException) -> str:
     """A sentence for the owner; the stack trace goes to the log only."""
     if isinstance(exc, WeightsMissingError):
         return _("This model is not installed on the server yet. Please try again later.")
+    if is_out_of_memory(exc):
+        return _("The photo was too large for the worker's memory. Try a smaller photo or another model.")
     if isinstance(exc, MemoryError):
         return _("The server ran out of memory on this photo. Try a smaller photo or another model.")
     if isinstance(exc, ValueError):

@@ -77,6 +77,65 @@ def test_cuda_out_of_memory_halves_the_tile():
     assert sizes[0] == 64 and max(sizes[1:]) == 32
 
 
+def test_out_of_memory_keeps_finished_tiles_and_progress_never_moves_back():
+    src = torch.randint(0, 255, (1, 3, 64, 96), dtype=torch.uint8)
+    calls, seen = [], []
+    failed = [False]
+
+    def fails_once_on_the_third_tile(region):
+        calls.append(tuple(region.shape[2:]))
+        if len(calls) == 3 and not failed[0]:
+            failed[0] = True
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        return _nearest_x2(region)
+
+    out = run_tiled(
+        fails_once_on_the_third_tile, src, scale=2, tile=32, progress=lambda f, s: seen.append(f), stage="x"
+    )
+    assert torch.equal(out, _nearest_x2(src))
+    # 6 tiles of 32: two done, the third failed and was split into four of 16; the last three
+    # tiles of 32 are split too. The first two were never redone.
+    assert calls[:3] == [(32, 32)] * 3
+    assert calls.count((32, 32)) == 3 and calls.count((16, 16)) == 4 * 4
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert len(seen) == 2 + 16
+
+
+def test_out_of_memory_tile_is_remembered_per_key():
+    from enhance.engine.tiling import forget_learned_tiles, learned_tile
+
+    forget_learned_tiles()
+    src = torch.randint(0, 255, (1, 3, 64, 64), dtype=torch.uint8)
+    sizes = []
+
+    def picky(region):
+        sizes.append(region.shape[-1])
+        if region.shape[-1] > 16:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        return _nearest_x2(region)
+
+    try:
+        run_tiled(picky, src, scale=2, tile=64, memory_key="net@cuda:0/fp16")
+        assert learned_tile("net@cuda:0/fp16") == 16
+        sizes.clear()
+        out = run_tiled(picky, src, scale=2, tile=64, memory_key="net@cuda:0/fp16")
+        assert torch.equal(out, _nearest_x2(src))
+        assert sizes == [16] * 16  # started at the remembered size: no failed attempt
+        assert learned_tile("other@cuda:0/fp16") is None
+    finally:
+        forget_learned_tiles()
+
+
+def test_out_of_memory_below_the_smallest_tile_propagates():
+    src = torch.zeros((1, 3, 40, 40), dtype=torch.uint8)
+
+    def never_fits(region):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
+    with pytest.raises(torch.cuda.OutOfMemoryError):
+        run_tiled(never_fits, src, scale=1, tile=40)
+
+
 def test_other_runtime_errors_are_not_treated_as_oom():
     src = torch.zeros((1, 3, 8, 8), dtype=torch.uint8)
 

@@ -26,15 +26,19 @@ class ConvLReLU(nn.Sequential):
 
 
 def _spatial_mean(x: torch.Tensor) -> torch.Tensor:
-    """Per-channel mean of an (N, C, H, W) map, as (N, C). On a channels_last map it is one
-    (1, HW) x (HW, C) product per image: mean() on bf16 first copies the whole map to fp32,
-    which made it a tenth of a waifu2x art run."""
+    """Per-channel mean of an (N, C, H, W) map, as (N, C), accumulated in fp32 (an fp32 island).
+
+    A tile's per-channel sum reaches 1e5-1e6, past fp16's largest value (65,504): summing in the
+    map's dtype ruined fp16 output. On a channels_last bf16/fp32 map the sum is one (1, HW) x (HW, C)
+    product per image (mean() on bf16 first copies the whole map to fp32, which made it a tenth of
+    a waifu2x art run on the CPU); the product accumulates in fp32 and bf16 has fp32's range, so
+    its sum cannot overflow. fp16 maps are summed by a reduction that accumulates in fp32."""
     n, c, h, w = x.shape
-    if not x.is_contiguous(memory_format=torch.channels_last):
-        return x.mean(dim=(2, 3))
+    if x.dtype == torch.float16 or not x.is_contiguous(memory_format=torch.channels_last):
+        return x.sum(dim=(2, 3), dtype=torch.float32).div_(h * w).to(x.dtype)
     ones = torch.ones(1, h * w, dtype=x.dtype, device=x.device)
     sums = torch.matmul(ones, x.permute(0, 2, 3, 1).reshape(n, h * w, c))
-    return (sums / (h * w)).reshape(n, c)
+    return (sums.float() / (h * w)).to(x.dtype).reshape(n, c)
 
 
 class SEBlock(nn.Module):

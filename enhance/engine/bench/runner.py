@@ -35,6 +35,8 @@ class Row:
     mp_per_s: float  # input megapixels per second
     ncnn_config: str | None = None
     ncnn_seconds: float | None = None
+    device: str = "cpu"
+    peak_gpu_bytes: int | None = None  # CUDA only: the allocator's peak during the timed runs
     speedup_vs_ncnn: float | None = None
     psnr_vs_fp32: float | None = None
     psnr_vs_ncnn_fp32: float | None = None
@@ -73,6 +75,7 @@ def bench_case(
     tile: int | None,
     with_ncnn: bool,
     log=print,
+    device: str = "cpu",
 ) -> list[Row]:
     model, options = CASES[case]
     img = test_card(*size)
@@ -88,9 +91,12 @@ def bench_case(
     rows = []
     for precision in precisions:
         run = lambda precision=precision: np.asarray(  # noqa: E731
-            enhance_image(img, model, options, precision=precision, tile_size=tile, device="cpu")
-        )
-        run()  # warm-up: network build, oneDNN primitive creation
+            enhance_image(img, model, options, precision=precision, tile_size=tile, device=device)
+        )  # the image comes back to host memory, so each run's time includes the GPU's work
+        run()  # warm-up: network build, oneDNN primitive creation / cuDNN algorithm choice
+        on_gpu = device.startswith("cuda")
+        if on_gpu:
+            torch.cuda.reset_peak_memory_stats()
         ours, theirs, output = [], [], None
         for _ in range(repeats):
             seconds, output = _timed(run)
@@ -101,6 +107,9 @@ def bench_case(
         if precision == "fp32":
             reference_fp32 = output
         row = Row(case, f"{size[0]}x{size[1]}", precision, tile, threads, median, size[0] * size[1] / 1e6 / median)
+        row.device = device
+        if on_gpu:
+            row.peak_gpu_bytes = torch.cuda.max_memory_allocated()
         if theirs:
             row.ncnn_config = ncnn_config
             row.ncnn_seconds = statistics.median(theirs)
@@ -109,7 +118,8 @@ def bench_case(
         if reference_fp32 is not None:
             row.psnr_vs_fp32 = psnr(output, reference_fp32)
         log(
-            f"  {case} {row.size} {precision}: {median:.2f} s, {row.mp_per_s:.4f} MP/s"
+            f"  {case} {row.size} {precision} on {device}: {median:.2f} s, {row.mp_per_s:.4f} MP/s"
+            + (f", peak GPU {row.peak_gpu_bytes / 2**20:.0f} MiB" if on_gpu else "")
             + (f", ncnn {row.ncnn_seconds:.2f} s -> x{row.speedup_vs_ncnn:.2f}" if theirs else "")
         )
         rows.append(row)

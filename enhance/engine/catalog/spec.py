@@ -134,6 +134,15 @@ class Precisions:
 
     supported: tuple[str, ...] = PRECISIONS
     islands: tuple[str, ...] = ()
+    # What "auto" may pick: the supported precisions that stay within 45 dB of fp32 on the parity
+    # tests (tests/engine/test_precision_parity.py). None: every supported one. A precision left
+    # out here can still be asked for by name.
+    auto: tuple[str, ...] | None = None
+
+    def for_auto(self) -> tuple[str, ...]:
+        if self.auto is None:
+            return self.supported
+        return tuple(p for p in self.auto if p in self.supported)
 
 
 @dataclass(frozen=True)
@@ -293,11 +302,12 @@ class ModelSpec:
         requested = (requested or "auto").lower()
         supported = self.precisions.supported
         if requested == "auto":
+            allowed = self.precisions.for_auto()
             if device.kind == "cuda":
-                if device.bf16 and "bf16" in supported:
+                if device.bf16 and "bf16" in allowed:
                     return "bf16"
-                return "fp16" if "fp16" in supported else "fp32"
-            return "bf16" if device.bf16 and "bf16" in supported else "fp32"
+                return "fp16" if "fp16" in allowed else "fp32"
+            return "bf16" if device.bf16 and "bf16" in allowed else "fp32"
         if requested not in PRECISIONS:
             raise ValueError(f"unknown precision {requested!r}; allowed: auto, {', '.join(PRECISIONS)}")
         if requested not in supported:

@@ -61,8 +61,10 @@ def _child(megapixels: float, mode: str, precision: str, weights_dir: str | None
     pixels = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
     image = Image.fromarray(pixels)
     networks: dict = {}
+    # the parent passes the device as the engine's own setting does (bench_bopb(device=...))
+    device = torch.device(os.environ.get("RESTORE_DEVICE") or "cpu")
     ctx = RunContext(
-        device=torch.device("cpu"),
+        device=device,
         precision=precision,
         tile_size=None,
         weights_dir=folder,
@@ -72,8 +74,11 @@ def _child(megapixels: float, mode: str, precision: str, weights_dir: str | None
     rss_before = _peak_rss_bytes()
     started = time.perf_counter()
     out = pipeline.run(image, options, ctx)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     seconds = time.perf_counter() - started
     assert out.size == image.size
+    gpu = {"peak_gpu_mb": round(torch.cuda.max_memory_allocated(device) / 2**20, 1)} if device.type == "cuda" else {}
     return {
         "model": "bopb",
         "mode": mode,
@@ -86,6 +91,8 @@ def _child(megapixels: float, mode: str, precision: str, weights_dir: str | None
         "peak_rss_mb": round(_peak_rss_bytes() / 2**20, 1),
         "peak_rss_before_run_mb": round(rss_before / 2**20, 1),
         "threads": torch.get_num_threads(),
+        "device": str(device),
+        **gpu,
     }
 
 
@@ -95,14 +102,16 @@ def bench_bopb(
     precision: str = "fp32",
     weights_dir: str | Path | None = None,
     timeout: float = 3600,
+    device: str = "cpu",
 ) -> list[dict]:
     results = []
+    env = {**os.environ, "RESTORE_DEVICE": device}
     for mode in modes:
         for size in sizes_mp:
             cmd = [sys.executable, "-m", "enhance.engine.pipelines.bopb_bench", "--child", str(size), mode, precision]
             if weights_dir:
                 cmd.append(str(weights_dir))
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env)
             if proc.returncode != 0:
                 results.append({"model": "bopb", "mode": mode, "megapixels": size, "error": proc.stderr.strip()[-500:]})
                 continue

@@ -57,6 +57,8 @@ class RealSRPipeline:
             progress=ctx.report,
             should_cancel=ctx.should_cancel,
             stage="realsr",
+            memory_key=f"realsr@{ctx.device}/{ctx.precision}",
+            device=ctx.device,
         )
         return tensor_to_image(out)
 

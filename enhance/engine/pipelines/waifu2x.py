@@ -87,6 +87,8 @@ class Waifu2xPipeline:
                 progress=report,
                 should_cancel=ctx.should_cancel,
                 stage=f"waifu2x pass {index + 1}/{len(files)}",
+                memory_key=f"waifu2x/{kind}@{ctx.device}/{ctx.precision}",
+                device=ctx.device,
             )
         return tensor_to_image(current)
 

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--models", default="realsr,waifu2x-art,waifu2x-photo")
         parser.add_argument("--sizes", help="input sizes for every model, e.g. 128x96,256x192 (default per model)")
         parser.add_argument("--precisions", default="fp32,bf16")
+        parser.add_argument(
+            "--device", default="cpu", help="cpu or cuda[:N]: the same figures (ncnn stays the CPU reference)"
+        )
         parser.add_argument("--repeats", type=int, default=3)
         parser.add_argument("--tile", type=int, default=None, help="tile size (default: the model's; 0 = none)")
         parser.add_argument("--threads", type=int, default=None, help="torch and ncnn threads (default: torch's)")
@@ -45,7 +48,7 @@ class Command(BaseCommand):
             default="quality",
             help="BOPB modes: quality,scratches,hr (a 2 MP scratch run takes 10-40 minutes on 2 CPU cores)",
         )
-        parser.add_argument("--bopb-precision", default="bf16", choices=["fp32", "bf16"])
+        parser.add_argument("--bopb-precision", default="bf16", choices=["fp32", "bf16", "fp16"])
         parser.add_argument(
             "--bopb-faces", default="", help="BOPB stages 2-4 on a 1 MP portrait with these face counts, e.g. 1,5"
         )
@@ -62,6 +65,12 @@ class Command(BaseCommand):
 
         if opts["threads"]:
             torch.set_num_threads(opts["threads"])
+        from enhance.engine.device import resolve_device
+
+        try:
+            device = str(resolve_device(opts["device"]))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         cases = [c for c in opts["models"].split(",") if c]
         unknown = [c for c in cases if c not in runner.CASES]
         if unknown:
@@ -75,6 +84,7 @@ class Command(BaseCommand):
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "device": device,
             "rows": [],
             "memory": [],
         }
@@ -86,11 +96,14 @@ class Command(BaseCommand):
             for size in _sizes(opts["sizes"]) if opts["sizes"] else [runner.DEFAULT_SIZES[case]]:
                 log(f"{case} {size[0]}x{size[1]}")
                 rows = runner.bench_case(
-                    case, size, precisions, opts["repeats"], opts["tile"], not opts["no_ncnn"], log=log
+                    case, size, precisions, opts["repeats"], opts["tile"], not opts["no_ncnn"], log=log, device=device
                 )
                 report["rows"].extend(r.as_dict() for r in rows)
         mem_precision = "bf16" if "bf16" in precisions else precisions[0]
-        for width, height in _sizes(opts["memory_sizes"]):
+        memory_sizes = _sizes(opts["memory_sizes"]) if device == "cpu" else []
+        if device != "cpu":
+            log("peak memory: per row above (the CUDA allocator's peak); the RSS probe is for CPU workers")
+        for width, height in memory_sizes:
             log(f"peak memory: realsr {width}x{height} ({mem_precision}) in a subprocess")
             result = memory.measure(str(weights_dir), "realsr", width, height, mem_precision)
             report["memory"].append(result)
@@ -111,7 +124,7 @@ class Command(BaseCommand):
                 f"  largest image / smallest: job {report['memory_ratio']:.2f} (output buffers included), "
                 f"while tiling {report['tiling_memory_ratio']:.2f} (result buffer aside)"
             )
-        report["bopb"] = self._bench_bopb(opts, weights_dir, log)
+                report["bopb"] = self._bench_bopb(opts, weights_dir, log, device)
         if opts["bopb_faces"]:
             from enhance.engine.pipelines.bopb_faces_bench import bench_faces
 
@@ -130,7 +143,7 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(report, indent=2))
 
-    def _bench_bopb(self, opts, weights_dir, log) -> list[dict]:
+    def _bench_bopb(self, opts, weights_dir, log, device="cpu") -> list[dict]:
         from enhance.engine.pipelines.bopb_bench import MODES, bench_bopb
 
         sizes = [float(v) for v in opts["bopb_sizes"].split(",") if v.strip()]
@@ -141,11 +154,12 @@ class Command(BaseCommand):
         rows = []
         for mode in modes:
             for size in sizes:  # one at a time so the log shows progress on long runs
-                row = bench_bopb((size,), (mode,), opts["bopb_precision"], weights_dir)[0]
+                row = bench_bopb((size,), (mode,), opts["bopb_precision"], weights_dir, device=device)[0]
                 rows.append(row)
                 if "error" in row:
                     log(f"bopb {mode} {size} MP: failed: {row['error']}")
                 else:
                     log(f"bopb {mode} {size} MP ({opts['bopb_precision']}): {row.get('seconds', 0):.1f} s, "
-                        f"peak {row.get('peak_rss_mb', 0):.0f} MiB")
+                        f"peak {row.get('peak_rss_mb', 0):.0f} MiB"
+                        + (f", peak GPU {row['peak_gpu_mb']:.0f} MiB" if "peak_gpu_mb" in row else ""))
         return rows

@@ -10,6 +10,13 @@ which equals a softmax over the valid keys only, and gives exactly the official 
 corner cases too: a row without valid keys (mask everywhere) comes out as all-zero weights, so the
 attended feature is 0 there, like the official code's. Peak extra memory is one block of
 `chunk_elements` floats instead of N x N.
+
+On CUDA the same softmax over valid keys runs through scaled_dot_product_attention with a boolean
+key mask (method "sdpa"): with L1 renormalisation the softmax's own denominator cancels, so the
+official weights are exactly a softmax restricted to the valid keys. Queries still go a block at a
+time, so memory stays bounded whichever SDPA kernel PyTorch picks (with 512-channel heads that is
+often the math kernel, which builds the block's logits). Logits are computed in fp32 on both paths
+(an fp32 island whatever the network's precision).
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ import torch.nn.functional as F
 
 # 16 M floats (64 MB) per working block: large enough for efficient matmuls, small at any image size.
 DEFAULT_CHUNK_ELEMENTS = 1 << 24
+# On a GPU larger blocks keep the device busy: 256 M logits (1 GB in fp32, about 3 GB of peak
+# working memory with the softmax's copies) per SDPA call.
+CUDA_CHUNK_ELEMENTS = 1 << 28
+METHODS = ("auto", "chunked", "sdpa")
 
 ChunkCallback = Callable[[int, int], None]
 
@@ -41,13 +52,23 @@ def masked_nonlocal_attention(
     cosine: bool = False,
     chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
     on_chunk: ChunkCallback | None = None,
+    method: str = "auto",
 ) -> torch.Tensor:
     """Official masked non-local attention without the N x N matrices.
 
     theta: (B, N, C) queries, phi: (B, C, N) keys, g: (B, N, C) values, key_valid: (B, N) with 1 for
     keys that may be attended to. Returns (B, N, C) in float32. `on_chunk(done_rows, total_rows)`
-    is called after every block (progress and cancellation hook).
+    is called after every block (progress and cancellation hook). method: "chunked" (explicit
+    softmax per block), "sdpa" (scaled_dot_product_attention per block; only the official test
+    settings: renormalize on, use_self off), "auto" (sdpa on CUDA where it applies).
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown attention method {method!r}; use one of {', '.join(METHODS)}")
+    sdpa_applies = renormalize and not use_self
+    if method == "sdpa" and not sdpa_applies:
+        raise ValueError("the sdpa attention needs renormalize=True and use_self=False")
+    if method == "sdpa" or (method == "auto" and sdpa_applies and theta.device.type == "cuda"):
+        return _sdpa_attention(theta, phi, g, key_valid, temperature, cosine, chunk_elements, on_chunk)
     theta = theta.float()
     phi = phi.float()
     g = g.float()
@@ -79,6 +100,38 @@ def masked_nonlocal_attention(
                 weights.div_(weights.sum(dim=1, keepdim=True).clamp_min_(1e-12))
             torch.matmul(weights, g[b], out=out[b, start:stop])
             del weights
+            if on_chunk is not None:
+                on_chunk(b * n_queries + stop, batch * n_queries)
+    return out
+
+
+def _sdpa_attention(theta, phi, g, key_valid, temperature, cosine, chunk_elements, on_chunk) -> torch.Tensor:
+    theta = theta.float()
+    keys = phi.float().transpose(1, 2)  # (B, N, C)
+    g = g.float()
+    if cosine:
+        theta = F.normalize(theta, dim=2)
+        keys = F.normalize(keys, dim=2)
+    batch, n_queries, _ = theta.shape
+    out = torch.zeros(batch, n_queries, g.shape[2], dtype=torch.float32, device=g.device)
+    rows = _rows_per_chunk(keys.shape[1], chunk_elements)
+    for b in range(batch):
+        valid = key_valid[b] > 0
+        if not bool(valid.any()):
+            # no clean key anywhere: the official weights are all zero, so is the attended feature
+            if on_chunk is not None:
+                on_chunk((b + 1) * n_queries, batch * n_queries)
+            continue
+        mask = valid.view(1, -1)
+        for start in range(0, n_queries, rows):
+            stop = min(start + rows, n_queries)
+            out[b, start:stop] = F.scaled_dot_product_attention(
+                theta[b, start:stop].unsqueeze(0),
+                keys[b].unsqueeze(0),
+                g[b].unsqueeze(0),
+                attn_mask=mask,
+                scale=1.0 / temperature,
+            )[0]
             if on_chunk is not None:
                 on_chunk(b * n_queries + stop, batch * n_queries)
     return out

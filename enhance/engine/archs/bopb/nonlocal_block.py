@@ -11,7 +11,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from enhance.engine.archs.bopb.attention import DEFAULT_CHUNK_ELEMENTS, ChunkCallback, masked_nonlocal_attention
+from enhance.engine.archs.bopb.attention import (
+    CUDA_CHUNK_ELEMENTS,
+    DEFAULT_CHUNK_ELEMENTS,
+    ChunkCallback,
+    masked_nonlocal_attention,
+)
 from enhance.engine.archs.bopb.blocks import resnet_blocks
 
 
@@ -49,7 +54,9 @@ class MaskedNonLocalBlock(nn.Module):
         self.theta = nn.Conv2d(in_channels, inter_channels, kernel_size=1)
         self.phi = nn.Conv2d(in_channels, inter_channels, kernel_size=1)
         self.res_block = nn.Sequential(*resnet_blocks(inter_channels, n_res_blocks))
-        self.chunk_elements = DEFAULT_CHUNK_ELEMENTS
+        self.chunk_elements = DEFAULT_CHUNK_ELEMENTS  # per block on the CPU
+        self.cuda_chunk_elements = CUDA_CHUNK_ELEMENTS
+        self.attention_method = "auto"  # SDPA on CUDA, the explicit chunked softmax elsewhere
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None) -> torch.Tensor:
         batch, _, height, width = x.shape
@@ -66,8 +73,9 @@ class MaskedNonLocalBlock(nn.Module):
             temperature=self.temperature,
             use_self=self.use_self,
             cosine=self.cosine,
-            chunk_elements=self.chunk_elements,
+            chunk_elements=self.cuda_chunk_elements if x.is_cuda else self.chunk_elements,
             on_chunk=on_chunk,
+            method=self.attention_method,
         )
         del queries, keys, values
         attended = attended.transpose(1, 2).reshape(batch, self.inter_channels, height, width).to(x.dtype)
