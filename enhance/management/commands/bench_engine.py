@@ -124,7 +124,7 @@ class Command(BaseCommand):
                 f"  largest image / smallest: job {report['memory_ratio']:.2f} (output buffers included), "
                 f"while tiling {report['tiling_memory_ratio']:.2f} (result buffer aside)"
             )
-                report["bopb"] = self._bench_bopb(opts, weights_dir, log, device)
+        report["bopb"] = self._bench_bopb(opts, weights_dir, log, device)
         if opts["bopb_faces"]:
             from enhance.engine.pipelines.bopb_faces_bench import bench_faces
 
