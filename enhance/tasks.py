@@ -19,7 +19,7 @@ def run_next_job(job_id_hint: int | None = None) -> str:
 
     prepare_worker_process()
     worker = worker_identity()
-    job = claim_next(worker)
+    job = claim_next(worker)  # only a job this process can run, by its own capabilities
     if job is None:
         _reap_now_and_then()
         return "idle"
