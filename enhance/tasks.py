@@ -31,8 +31,10 @@ def run_next_job(job_id_hint: int | None = None) -> str:
 
 def reap_stale_jobs() -> dict:
     """The scheduled reaper (django-q2 Schedule, see enhance/migrations/0002)."""
+    from enhance.capabilities.models import WorkerCapability
     from enhance.worker.reaper import reap_stale_jobs as reap
 
+    WorkerCapability.objects.prune()
     return reap()
 
 

@@ -2,6 +2,8 @@
 and a heartbeat. A row is live while its heartbeat is recent and it has not stopped; old
 rows stay (marked stopped or simply silent) so host-hours can be counted for the cost."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,8 +13,13 @@ from django.utils.translation import gettext_lazy as _
 class LiveQuerySet(models.QuerySet):
     def live(self, now=None):
         now = now or timezone.now()
-        cutoff = now - timezone.timedelta(seconds=settings.WORKER_STALE_SECONDS)
+        cutoff = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
         return self.filter(stopped_at__isnull=True, heartbeat__gte=cutoff)
+
+    def prune(self, now=None, keep_days: int = 40) -> int:
+        """Forget records silent for longer than the dashboard's cost window needs."""
+        now = now or timezone.now()
+        return self.filter(heartbeat__lt=now - timedelta(days=keep_days)).delete()[0]
 
 
 class WorkerCapability(models.Model):

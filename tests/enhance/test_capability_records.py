@@ -124,3 +124,15 @@ def test_a_worker_process_publishes_at_spawn_beats_and_withdraws_at_exit(tmp_pat
         assert row[1] is not None  # a process that exits withdraws its record
     finally:
         stack.stop()
+
+
+@pytest.mark.django_db
+def test_the_scheduled_reaper_forgets_records_older_than_the_cost_window():
+    from enhance import tasks
+
+    old = publish_worker(host="gone")
+    WorkerCapability.objects.filter(pk=old.pk).update(heartbeat=timezone.now() - timedelta(days=41))
+    recent = publish_worker(host="stopped-yesterday")
+    WorkerCapability.objects.filter(pk=recent.pk).update(stopped_at=timezone.now() - timedelta(days=1))
+    tasks.reap_stale_jobs()
+    assert set(WorkerCapability.objects.values_list("host", flat=True)) == {"test-worker", "stopped-yesterday"}
