@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from enhance.capabilities.models import WorkerCapability
+from enhance.engine.catalog.spec import DeviceInfo
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,13 @@ def describe_this_worker() -> LocalCapabilities:
     from enhance.engine.device import describe_device, resolve_device
     from enhance.engine.registry import get_pipeline
 
-    device = describe_device(resolve_device(settings.RESTORE_DEVICE))
+    try:
+        device = describe_device(resolve_device(settings.RESTORE_DEVICE))
+    except ValueError as exc:  # RESTORE_DEVICE=cuda on a host without a usable GPU
+        # Published with nothing runnable, so operators see why and no job is claimed here.
+        kind = "cuda" if str(settings.RESTORE_DEVICE).startswith("cuda") else "cpu"
+        device = DeviceInfo(kind=kind, name=f"{settings.RESTORE_DEVICE}: {exc}")
+        return LocalCapabilities(device.as_dict(), {}, {spec.id: str(exc) for spec in all_specs()}, engine_version())
     weights_dir = default_weights_dir()
     runnable, missing = {}, {}
     for spec in all_specs():

@@ -136,3 +136,12 @@ def test_the_scheduled_reaper_forgets_records_older_than_the_cost_window():
     WorkerCapability.objects.filter(pk=recent.pk).update(stopped_at=timezone.now() - timedelta(days=1))
     tasks.reap_stale_jobs()
     assert set(WorkerCapability.objects.values_list("host", flat=True)) == {"test-worker", "stopped-yesterday"}
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_device_is_missing_runs_nothing_and_says_why(empty_weights, settings, owner, photo):
+    settings.RESTORE_DEVICE = "cuda"  # this test machine has no CUDA GPU
+    record = this_worker.publish()
+    assert record.runnable == {} and record.device_kind == "cuda"
+    assert "no CUDA GPU" in record.missing["realsr"]
+    assert this_worker.capabilities_at_claim().runnable == {}
