@@ -32,6 +32,7 @@ def test_every_page_and_api_route_is_served_without_importing_torch(stack):
     report = json.loads(result.stdout.split("REPORT ", 1)[1])
     visits = report["visits"]
     assert report["heavy"] == [], report["heavy"]
+    print(f"web process after {len(report['visits'])} requests: {report['rss_mb']} MB resident")
     assert [(url, code) for url, code in visits if code >= 500] == []
     assert len(visits) >= 80, visits
     # Submission decided from the announced worker's record: RealSR and waifu2x queued,

@@ -109,6 +109,9 @@ for obj in (job, photo, album, worker, user):
     opts = obj._meta
     visit("get", reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
 
+import psutil  # noqa: E402
+
+rss_mb = psutil.Process().memory_info().rss / 2**20
 heavy = sorted(m for m in sys.modules if m == "torch" or m.startswith(("torch.", "enhance.engine.pipelines")))
-print("REPORT " + json.dumps({"visits": visits, "skipped": skipped, "heavy": heavy[:20],
+print("REPORT " + json.dumps({"visits": visits, "skipped": skipped, "heavy": heavy[:20], "rss_mb": round(rss_mb, 1),
                               "jobs": list(Job.objects.values_list("model", "status"))}))
