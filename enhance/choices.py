@@ -52,11 +52,12 @@ def model_and_options(data) -> tuple[str, dict]:
     return choice.model, options
 
 
-def panel_types() -> list[dict]:
-    """Every type with whether it can run now, and why not (BOPB may lack its weights)."""
-    from enhance.engine import available_models
+def panel_types(availability: dict | None = None) -> list[dict]:
+    """Every type with whether a live worker can run it now, and why not (for people: no
+    operator command). `info` is the model's enhance.availability.ModelAvailability."""
+    from enhance.availability import model_availability
 
-    models = {info.id: info for info in available_models()}
+    models = model_availability() if availability is None else availability
     rows = []
     for choice in TYPES:
         info = models.get(choice.model) if choice.model else None

@@ -10,6 +10,9 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from enhance.availability import model_availability
+from enhance.capabilities import report
+from enhance.capabilities.models import WorkerCapability
 from enhance.models import Job, JobStatus
 
 CHART_DAYS = 30
@@ -75,6 +78,9 @@ def summary(now=None) -> dict:
         job.is_stale = job.heartbeat_age is None or job.heartbeat_age > stale_after
     month_seconds = Job.objects.filter(finished_at__gte=month_ago).aggregate(s=Sum("compute_seconds"))["s"] or 0.0
     bars = per_day(now)
+    workers = list(WorkerCapability.objects.live(now))
+    hosts = report.host_hours(month_ago, now)
+    host_seconds = sum(h.hours for h in hosts) * 3600
     return {
         "queued": Job.objects.filter(status=JobStatus.QUEUED).count(),
         "broker_queue": broker_queue_size(),
@@ -89,7 +95,16 @@ def summary(now=None) -> dict:
         "max_jobs": max(b.jobs for b in bars),
         "max_seconds": round(max(b.seconds for b in bars), 1),
         "month_compute_hours": month_seconds / 3600,
-        "gpu_hour_usd": settings.GPU_HOUR_USD,
-        "month_cost_usd": month_seconds / 3600 * settings.GPU_HOUR_USD,
+        # The cost is what the worker hosts ran (busy or idle) at their device's hourly price;
+        # engine-busy time beside it says how much of that was used.
+        "hosts": hosts,
+        "month_host_hours": host_seconds / 3600,
+        "month_cost_usd": sum(h.cost_usd for h in hosts),
+        "utilisation_percent": 100 * month_seconds / host_seconds if host_seconds else None,
+        "hour_prices": sorted(settings.WORKER_HOUR_USD.items()),
         "stale_after": stale_after,
+        "workers": report.worker_rows(workers, now),
+        "worker_stale_after": settings.WORKER_STALE_SECONDS,
+        "unavailable_models": [m for m in model_availability(now, workers).values() if not m.available],
+        "unrunnable_jobs": report.unrunnable_jobs(workers),
     }

@@ -6,14 +6,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import policy
-from billing.plans import format_megapixels
 from enhance.models import Job, JobStatus
 from enhance.output_limits import output_refusal
 from enhance.worker.wakeup import send_wakeup
@@ -33,12 +31,12 @@ class SubmitRefused(Exception):
         super().__init__(message)
 
 
-def _checked_options(model_id: str, options: dict | None) -> dict:
-    from enhance.engine import available_models, validate_options
-    from enhance.engine.errors import OptionError
+def _available(model_id: str):
+    """The model's availability from the live workers' records; refused when none runs it."""
+    from enhance.availability import model_availability
 
-    models = {info.id: info for info in available_models()}
-    info = models.get(model_id)
+    models = model_availability()
+    info = models.get(model_id) if isinstance(model_id, str) else None
     if info is None:
         known = ", ".join(sorted(models))
         raise SubmitRefused(
@@ -46,40 +44,38 @@ def _checked_options(model_id: str, options: dict | None) -> dict:
             field="model",
         )
     if not info.available:
+        # People are not told why (operators see it on the admin dashboard).
         raise SubmitRefused(
-            _("%(label)s is not available right now: %(reason)s") % {"label": info.label, "reason": info.reason},
+            _("%(label)s is not available right now. Please try again later.") % {"label": info.label},
             field="model",
         )
+    return info
+
+
+def _checked_options(info, options: dict | None) -> dict:
+    from enhance.engine.errors import OptionError
+    from enhance.engine_text import option_error_text
+
     if options is not None and not isinstance(options, dict):
         raise SubmitRefused(_("Options must be an object of option names and values."), field="options")
     try:
-        return validate_options(model_id, options or {})
+        return info.spec.validate_options(options or {})
     except ValueError as exc:
         option = exc.option if isinstance(exc, OptionError) else None
         raise SubmitRefused(
-            _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": exc},
+            _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": option_error_text(exc)},
             field=f"options.{option}" if option else "options",
         ) from None
-
-
-def size_refusal(model_id: str, options: dict, width: int, height: int) -> str:
-    """Why the workers could not finish this photo in time, or "" (refused at submit, not after 30 minutes)."""
-    cap = settings.SCRATCH_REPAIR_MAX_PIXELS
-    pixels = (width or 0) * (height or 0)
-    if model_id == "bopb" and options.get("scratches") and cap and pixels > cap:
-        return _(
-            "Scratch repair takes photos up to %(limit)s megapixels; this one has %(size)s. "
-            "Run restoration without scratch repair, or upload a smaller copy."
-        ) % {"limit": format_megapixels(cap), "size": formats.number_format(pixels / 1_000_000, 1)}
-    return ""
 
 
 def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     """Validate, ask billing's policy, create the Job row and wake a worker once it is committed."""
     if photo is None or photo.owner_id != user.pk:
         raise SubmitRefused(_("Photo not found."), 404)
-    clean = _checked_options(model_id, options)
-    too_large = size_refusal(model_id, clean, photo.width, photo.height)
+    info = _available(model_id)
+    clean = _checked_options(info, options)
+    # Refused now, with the reason, rather than left queued for a worker that never comes.
+    too_large = info.size_refusal(clean, photo.width, photo.height)
     if too_large:
         raise SubmitRefused(too_large)
     too_large, paid_plan_allows = output_refusal(policy.plan_for(user), model_id, clean, photo.width, photo.height)
@@ -114,7 +110,7 @@ class BatchOutcome:
 def submit_batch(user, photos: Iterable, model_id: str, options: dict | None = None) -> BatchOutcome:
     """One job per photo. Bad model/options refuse the whole batch up front (nothing is
     queued); a policy refusal (quota used up part-way) refuses that photo and the rest."""
-    _checked_options(model_id, options)
+    _checked_options(_available(model_id), options)
     outcome = BatchOutcome()
     for photo in photos:
         if outcome.refused and outcome.refused[-1][1].status == 402:

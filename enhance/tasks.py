@@ -25,7 +25,7 @@ def run_next_job(job_id_hint: int | None = None) -> str:
         return "stopping"
     prepare_worker_process()
     worker = worker_identity()
-    job = claim_next(worker)
+    job = claim_next(worker)  # only a job this process can run, by its own capabilities
     if job is None:
         _reap_now_and_then()
         return "idle"
@@ -39,8 +39,10 @@ def run_next_job(job_id_hint: int | None = None) -> str:
 
 def reap_stale_jobs() -> dict:
     """The scheduled reaper (django-q2 Schedule, see enhance/migrations/0002)."""
+    from enhance.capabilities.models import WorkerCapability
     from enhance.worker.reaper import reap_stale_jobs as reap
 
+    WorkerCapability.objects.prune()
     return reap()
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "albums",
     "enhance",
+    "enhance.capabilities",
     "billing",
 ]
 
@@ -255,11 +256,20 @@ WORKER_STOP_GRACE_SECONDS = env_float("WORKER_STOP_GRACE_SECONDS", 20.0)
 # (several workers each using every core only fight over them).
 WORKER_TORCH_THREADS = env_int("RESTORE_TORCH_THREADS", 0)
 GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
+# Worker capability records (enhance.capabilities): each worker process refreshes its record
+# with every JOB_HEARTBEAT_SECONDS; a record silent for WORKER_STALE_SECONDS is no longer live,
+# so web hosts stop offering what only that worker could run.
+WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", max(4 * JOB_HEARTBEAT_SECONDS, 10.0))
+# What an hour of a worker host costs, by device kind (the dashboard's cost: host-hours from
+# the records' heartbeats times this price).
+CPU_HOUR_USD = env_float("CPU_HOUR_USD", 0.10)
+WORKER_HOUR_USD = {"cuda": GPU_HOUR_USD, "cpu": CPU_HOUR_USD}
 # Scratch repair (BOPB's masked attention) takes time that grows with the square of the
 # pixel count: on 2 CPU cores 0.5 MP took 28 s and 1 MP 108 s, so 4 MP would hit the
-# 30-minute task limit. Larger photos are refused at submit with the reason. Raise it on
-# GPU workers; 0 = no cap.
-SCRATCH_REPAIR_MAX_PIXELS = env_int("SCRATCH_REPAIR_MAX_PIXELS", 2_000_000)
+# 30-minute task limit. Each worker reads SCRATCH_REPAIR_MAX_PIXELS (CPU workers, default
+# 2 MP) or SCRATCH_REPAIR_MAX_PIXELS_CUDA (GPU workers, default from the GPU's memory) from
+# its own environment (enhance/engine/catalog/bopb.py) and publishes the limit in its
+# capability record; web hosts refuse a photo above every live worker's limit at submit.
 # A result's size is known before the job runs (ModelSpec.output_size): jobs whose result
 # would be larger than the owner's plan allows are refused at submit (billing.plans).
 OUTPUT_MAX_PIXELS_PRO = env_int("OUTPUT_MAX_PIXELS_PRO", 100_000_000)

@@ -102,11 +102,45 @@ def shared_weights_dir(tmp_path_factory):
     return folder
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def _uses_database(request) -> bool:
+    return bool(_DB_FIXTURES & set(request.fixturenames)) or request.node.get_closest_marker("django_db") is not None
+
+
+@pytest.fixture(autouse=True)
+def live_worker(request):
+    """A live worker's capability record (realsr and waifu2x on a CPU) for every database test:
+    submission offers only what live workers run. bopb_installed adds Restoration to it; tests
+    of availability itself replace it (tests.workers)."""
+    if not _uses_database(request):
+        yield None
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    # The fake worker does not beat: it stays live for the whole test (tests of expiry set
+    # their own WORKER_STALE_SECONDS).
+    request.getfixturevalue("settings").WORKER_STALE_SECONDS = 3600
+    from tests.workers import publish_worker
+
+    yield publish_worker()
+
+
 @pytest.fixture
-def bopb_installed(monkeypatch):
-    """Restoration offered by the engine as if its weights were present (the tests never run it)."""
+def bopb_installed(monkeypatch, request):
+    """Restoration offered as if its weights were present: on this process's own worker side
+    (the claim) and in the live worker's record (submission). The tests never run it."""
     from enhance.engine import registry
 
     pipeline = registry.get_pipeline("bopb")
     monkeypatch.setattr(type(pipeline), "weights_status", lambda self, folder: (True, ""))
+    worker = request.getfixturevalue("live_worker")
+    if worker is not None:
+        from enhance.engine.catalog import get_spec
+        from tests.workers import CPU
+
+        worker.runnable["bopb"] = get_spec("bopb").limit_table(CPU, {})  # scratch repair: 2 MP
+        worker.save(update_fields=["runnable"])
     return pipeline

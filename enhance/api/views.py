@@ -44,7 +44,7 @@ class ModelListView(APIView):
     @extend_schema(operation_id="models_list", summary="Every model, its options, and whether you can run it",
                    responses=ModelInfoSerializer(many=True), tags=["models"])
     def get(self, request):
-        from enhance.engine import available_models
+        from enhance.availability import model_availability
         from enhance.engine_text import localized_options, model_label
 
         plan = plan_for(request.user)
@@ -60,7 +60,7 @@ class ModelListView(APIView):
                     for row in localized_options(info.id)
                 ],
             }
-            for info in available_models()
+            for info in model_availability().values()
         ]
         return Response(ModelInfoSerializer(models, many=True).data)
 

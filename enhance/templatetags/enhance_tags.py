@@ -4,7 +4,6 @@ from enhance.choices import panel_types
 from enhance.engine_text import localized_options
 from enhance.models import MODEL_LABELS, Job
 from enhance.notifications.models import Notification
-from enhance.services import size_refusal
 
 register = template.Library()
 
@@ -28,9 +27,10 @@ def photo_enhance_panel(context, photo):
         if not row["available"] and row["model"] not in seen:
             seen.add(row["model"])
             reasons.append({**row, "label": MODEL_LABELS.get(row["model"], row["label"])})
-    for row in types:  # this photo may be too large for one type of a model that is installed
+    for row in types:  # this photo may be above every live worker's limit for one type of a model
         too_large = (
-            row["available"] and row["model"] and size_refusal(row["model"], row["options"], photo.width, photo.height)
+            row["available"] and row["model"]
+            and row["info"].size_refusal(row["info"].spec.validate_options(row["options"]), photo.width, photo.height)
         )
         if too_large:
             row.update(available=False, reason=too_large)

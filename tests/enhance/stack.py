@@ -54,6 +54,17 @@ for index in range(spec["photos"]):
     image.save(data, "PNG")
     upload = SimpleUploadedFile(f"tiny{index}.png", data.getvalue(), content_type="image/png")
     photos.append(ingest_photo(user, upload, title=f"tiny {index}").pk)
+if spec["announce"]:
+    # Stands in for the cluster the test starts later, so jobs can be queued before it runs;
+    # start_cluster() retires it once the real workers have published their own records.
+    from enhance.capabilities.models import WorkerCapability
+    from enhance.engine.catalog import get_spec
+    from enhance.engine.catalog.spec import DeviceInfo
+
+    WorkerCapability.objects.create(
+        process="announced:0:stack", host="announced", pid=0, device={"kind": "cpu"}, device_kind="cpu",
+        runnable={m: get_spec(m).limit_table(DeviceInfo("cpu"), {}) for m in spec["announce"]},
+    )
 print("STACK " + json.dumps({"session": session.session_key, "user": user.pk, "photos": photos}))
 """
 
@@ -98,6 +109,8 @@ class Stack:
             # Fast crash detection for tests; production defaults are 5 s / 45 s.
             "JOB_HEARTBEAT_SECONDS": "1",
             "JOB_STALE_SECONDS": "4",
+            # The announced worker (see _SETUP) must outlive the web server's start.
+            "WORKER_STALE_SECONDS": "120",
             "Q_TIMEOUT": "60",
             "Q_RETRY": "70",
             "PYTHONUNBUFFERED": "1",
@@ -119,7 +132,7 @@ class Stack:
             raise AssertionError(f"manage.py {' '.join(args[:2])} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def create(self, *, photos: int = 2, size: int = 16) -> dict:
+    def create(self, *, photos: int = 2, size: int = 16, announce=("realsr", "waifu2x")) -> dict:
         (self.root / "var").mkdir(parents=True, exist_ok=True)
         self.media.mkdir(parents=True, exist_ok=True)
         if self.database == "postgres":
@@ -128,7 +141,7 @@ class Stack:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f'CREATE DATABASE "{self.pg_name}"')
         self.manage("migrate", "--noinput")
-        spec = json.dumps({"email": "stack@example.com", "photos": photos, "size": size})
+        spec = json.dumps({"email": "stack@example.com", "photos": photos, "size": size, "announce": list(announce)})
         out = self._setup(spec)
         data = json.loads(out.split("STACK ", 1)[1])
         self.photos = data["photos"]
@@ -165,9 +178,16 @@ class Stack:
                 time.sleep(0.3)
         raise AssertionError("runserver did not answer:\n" + self.log("web"))
 
-    def start_cluster(self, workers: int = 1, entry: list[str] | None = None) -> None:
+    def start_cluster(self, workers: int = 1, entry: list[str] | None = None, *, wait: bool = True) -> None:
         self.env["Q_WORKERS"] = str(workers)
         self.cluster = self._spawn(entry or [PYTHON, "manage.py", "qcluster"], "cluster")
+        if wait:
+            self.wait_for(lambda: self.workers(), timeout=120, what="the cluster's capability records", interval=0.3)
+            self.execute("UPDATE capabilities_workercapability SET stopped_at = heartbeat WHERE host = 'announced'")
+
+    def workers(self) -> list[tuple]:
+        """The cluster's own capability records (process, runnable), live or not."""
+        return self.query("SELECT process, runnable FROM capabilities_workercapability WHERE host <> 'announced'")
 
     def log(self, name: str) -> str:
         path = self.root / f"{name}.log"
@@ -220,6 +240,20 @@ class Stack:
         conn = sqlite3.connect(self.root / "var" / "db.sqlite3", timeout=30)
         try:
             return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        if self.database == "postgres":
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+                conn.execute(sql.replace("?", "%s"), params)
+            return
+        conn = sqlite3.connect(self.root / "var" / "db.sqlite3", timeout=30)
+        try:
+            with conn:
+                conn.execute(sql, params)
         finally:
             conn.close()
 

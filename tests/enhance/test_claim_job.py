@@ -52,8 +52,8 @@ def test_lost_race_moves_on_to_the_next_job(owner, photo, monkeypatch):
     real = claim._best_queued_id
     stolen = []
 
-    def racing():
-        candidate = real()
+    def racing(runnable):
+        candidate = real(runnable)
         if not stolen:
             Job.objects.filter(pk=candidate).update(status="running", worker="thief")
             stolen.append(candidate)

@@ -17,8 +17,7 @@ def staff_client(client, db):
     return client
 
 
-def test_dashboard_shows_queue_running_failures_chart_and_cost(staff_client, owner, photo, engine_double, settings):
-    settings.GPU_HOUR_USD = 0.752
+def test_dashboard_shows_queue_running_failures_and_chart(staff_client, owner, photo, engine_double):
     done = services.submit(owner, photo, "realsr", {})
     tasks.run_next_job()
     Job.objects.filter(pk=done.pk).update(compute_seconds=3600)
@@ -37,8 +36,6 @@ def test_dashboard_shows_queue_running_failures_chart_and_cost(staff_client, own
     assert response.context["failed_last_day"] == 1
     assert "gpu-host-1:42:abc" in html
     assert "<svg" in html and "<rect" in html
-    assert abs(response.context["month_cost_usd"] - 0.752) < 0.01
-    assert "0.75 USD" in html
 
 
 def test_dashboard_is_for_staff_only(owner_client):

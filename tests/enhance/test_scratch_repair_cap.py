@@ -1,5 +1,6 @@
-"""Scratch repair's time grows with the square of the photo's pixels: photos the workers
-could not finish within the task limit are refused at submit, with the reason."""
+"""Scratch repair's time grows with the square of the photo's pixels: each worker publishes its
+limit for its device (SCRATCH_REPAIR_MAX_PIXELS on CPUs, 2 MP by default; more on GPUs), and a
+photo above every live worker's limit is refused at submit, with the reason."""
 
 import pytest
 from django.urls import reverse
@@ -8,6 +9,7 @@ from albums.models import Photo
 from enhance import services
 from enhance.models import Job
 from tests.billing.conftest import make_subscription
+from tests.workers import GPU_24GB, no_workers, publish_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +20,18 @@ def _sized(photo, width, height):
     return photo
 
 
+def _scratch_limit(worker, pixels):
+    worker.runnable["bopb"]["scratches"] = pixels
+    worker.save(update_fields=["runnable"])
+
+
 @pytest.fixture
 def pro_owner(owner):
     make_subscription(owner)
     return owner
 
 
-def test_a_photo_over_the_cap_is_refused_with_the_reason(bopb_installed, pro_owner, photo, settings):
-    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
+def test_a_photo_over_the_cap_is_refused_with_the_reason(bopb_installed, pro_owner, photo):
     with pytest.raises(services.SubmitRefused) as refused:
         services.submit(pro_owner, _sized(photo, 2000, 1200), "bopb", {"scratches": True})
     assert refused.value.status == 400
@@ -33,19 +39,37 @@ def test_a_photo_over_the_cap_is_refused_with_the_reason(bopb_installed, pro_own
     assert Job.objects.count() == 0
 
 
-def test_at_the_cap_and_without_scratch_repair_it_runs(bopb_installed, pro_owner, photo, settings):
-    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
+def test_at_the_cap_and_without_scratch_repair_it_runs(bopb_installed, pro_owner, photo):
     assert services.submit(pro_owner, _sized(photo, 2000, 1000), "bopb", {"scratches": True})
     assert services.submit(pro_owner, _sized(photo, 6000, 4000), "bopb", {"scratches": False})
-    settings.SCRATCH_REPAIR_MAX_PIXELS = 0  # no cap, e.g. on GPU workers
-    assert services.submit(pro_owner, _sized(photo, 6000, 4000), "bopb", {"scratches": True})
-    assert Job.objects.count() == 3
+    assert Job.objects.count() == 2
 
 
-def test_the_api_answers_400_with_the_reason(bopb_installed, pro_owner, photo, settings):
+def test_the_largest_limit_among_live_workers_decides(bopb_installed, live_worker, pro_owner, photo):
+    large = _sized(photo, 6000, 4000)  # 24 MP
+    with pytest.raises(services.SubmitRefused):
+        services.submit(pro_owner, large, "bopb", {"scratches": True})
+    gpu = publish_worker(("realsr", "waifu2x", "bopb"), device=GPU_24GB, host="gpu-1")
+    assert gpu.runnable["bopb"]["scratches"] == 24 * 200_000  # the spec's GPU default: by memory
+    with pytest.raises(services.SubmitRefused) as refused:
+        services.submit(pro_owner, large, "bopb", {"scratches": True})
+    assert "up to 4.8 megapixels" in str(refused.value)
+    _scratch_limit(gpu, None)  # SCRATCH_REPAIR_MAX_PIXELS_CUDA=0 on that host: no cap
+    assert services.submit(pro_owner, large, "bopb", {"scratches": True})
+
+
+def test_the_limit_comes_from_the_workers_environment(pro_owner, photo):
+    no_workers()
+    worker = publish_worker(("bopb",), env={"SCRATCH_REPAIR_MAX_PIXELS": "1000000"})
+    assert worker.runnable["bopb"] == {"scratches": 1_000_000}
+    with pytest.raises(services.SubmitRefused):
+        services.submit(pro_owner, _sized(photo, 1500, 1000), "bopb", {"scratches": True})
+
+
+def test_the_api_answers_400_with_the_reason(bopb_installed, live_worker, pro_owner, photo):
     from rest_framework.test import APIClient
 
-    settings.SCRATCH_REPAIR_MAX_PIXELS = 1_000_000
+    _scratch_limit(live_worker, 1_000_000)
     client = APIClient()
     client.force_authenticate(pro_owner)
     response = client.post(
@@ -57,19 +81,17 @@ def test_the_api_answers_400_with_the_reason(bopb_installed, pro_owner, photo, s
     assert "Scratch repair takes photos up to 1 megapixels" in str(response.json())
 
 
-def test_the_reason_is_in_the_owners_language(bopb_installed, pro_owner, photo, settings):
+def test_the_reason_is_in_the_owners_language(bopb_installed, pro_owner, photo):
     from django.utils import translation
 
-    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
     with translation.override("ko"), pytest.raises(services.SubmitRefused) as refused:
         services.submit(pro_owner, _sized(photo, 2000, 1200), "bopb", {"scratches": True})
     assert "긁힘 복원은 2메가픽셀까지의 사진만 받습니다" in str(refused.value)
 
 
 def test_the_photo_page_marks_scratch_repair_unavailable_for_a_large_photo(
-    bopb_installed, pro_owner, owner_client, photo, settings
+    bopb_installed, pro_owner, owner_client, photo
 ):
-    settings.SCRATCH_REPAIR_MAX_PIXELS = 2_000_000
     url = reverse("photo_detail", args=[photo.pk])
     _sized(photo, 1000, 800)
     small = owner_client.get(url).content.decode()

@@ -138,7 +138,17 @@ SPEC = ModelSpec(
         Stage("bopb: blending", gettext_noop("Blending")),
         Stage("bopb: done", gettext_noop("Finishing")),
     ),
-    pixel_limits=(PixelLimit("scratches", {"scratches": True}, scratch_limit),),
+    pixel_limits=(
+        PixelLimit(
+            "scratches",
+            {"scratches": True},
+            scratch_limit,
+            refusal=gettext_noop(
+                "Scratch repair takes photos up to %(limit)s megapixels; this one has %(size)s. "
+                "Run restoration without scratch repair, or upload a smaller copy."
+            ),
+        ),
+    ),
     uses=(Use("restore", {"scratches": False}), Use("restore_scratches", {"scratches": True})),
     runner="enhance.engine.pipelines.bopb:PIPELINE",
 )

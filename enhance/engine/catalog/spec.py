@@ -200,6 +200,9 @@ class PixelLimit:
     name: str
     when: Mapping[str, Any]
     limit: Callable[[DeviceInfo, Mapping[str, str]], int | None]
+    # Message id telling a person why a photo is refused (with %(limit)s and %(size)s in
+    # megapixels); "" for the generic wording.
+    refusal: str = ""
 
     def matches(self, options: Mapping[str, Any]) -> bool:
         return all(options.get(key) == value for key, value in self.when.items())

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 JOB_OPTIONS = {"style": "photo", "scale": 2, "noise": 0}
 
@@ -117,8 +118,10 @@ class Command(BaseCommand):
         class Cluster:
             def __enter__(self):
                 env = {**os.environ, "Q_WORKERS": str(workers)}
+                started = timezone.now()
                 self.process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR,
                                                 env=env, start_new_session=True)
+                command._wait_for_workers(workers, started)
                 return self
 
             def __exit__(self, *exc):
@@ -131,6 +134,16 @@ class Command(BaseCommand):
                 command._wait_idle_broker()
 
         return Cluster()
+
+    def _wait_for_workers(self, count: int, since, timeout: float = 300):
+        # Submission offers only what live workers run: wait for this cluster's records.
+        from enhance.capabilities.models import WorkerCapability
+
+        deadline = time.monotonic() + timeout
+        while WorkerCapability.objects.live().filter(started_at__gte=since).count() < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("the cluster's workers did not publish their capability records in time")
+            time.sleep(0.2)
 
     def _wait_idle_broker(self):
         from django_q.models import OrmQ
