@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from billing import policy
 from billing.plans import format_megapixels
+from enhance.engine.catalog import get_spec, model_ids
+from enhance.engine_text import model_label, option_error_text
 from enhance.models import Job, JobStatus
 from enhance.worker.wakeup import send_wakeup
 
@@ -29,27 +31,35 @@ class SubmitRefused(Exception):
         super().__init__(message)
 
 
-def _checked_options(model_id: str, options: dict | None) -> dict:
-    from enhance.engine import available_models, validate_options
+def _availability(model_id: str) -> tuple[bool, str]:
+    """Whether a catalogued model can run now, and why not: the one place this module asks."""
+    from enhance.engine import available_models
 
-    models = {info.id: info for info in available_models()}
-    info = models.get(model_id)
-    if info is None:
-        known = ", ".join(sorted(models))
+    info = next((info for info in available_models() if info.id == model_id), None)
+    return (info.available, info.reason) if info else (False, _("This model is not installed."))
+
+
+def _checked_options(model_id: str, options: dict | None) -> dict:
+    try:
+        spec = get_spec(model_id)
+    except ValueError:
         raise SubmitRefused(
-            _("Unknown model “%(model)s”; choose one of: %(known)s.") % {"model": model_id, "known": known}
-        )
-    if not info.available:
+            _("Unknown model “%(model)s”; choose one of: %(known)s.")
+            % {"model": model_id, "known": ", ".join(sorted(model_ids()))}
+        ) from None
+    available, reason = _availability(model_id)
+    if not available:
         raise SubmitRefused(
-            _("%(label)s is not available right now: %(reason)s") % {"label": info.label, "reason": info.reason}
+            _("%(label)s is not available right now: %(reason)s") % {"label": model_label(model_id), "reason": reason}
         )
     if options is not None and not isinstance(options, dict):
         raise SubmitRefused(_("Options must be an object of option names and values."))
     try:
-        return validate_options(model_id, options or {})
+        return spec.validate_options(options or {})
     except ValueError as exc:
         raise SubmitRefused(
-            _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": exc}
+            _("Invalid options for %(label)s: %(reason)s")
+            % {"label": model_label(model_id), "reason": option_error_text(exc)}
         ) from None
 
 

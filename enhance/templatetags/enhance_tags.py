@@ -1,8 +1,7 @@
 from django import template
 
-from enhance.choices import panel_types
-from enhance.engine_text import localized_options
-from enhance.models import MODEL_LABELS, Job
+from enhance.choices import panel_types, refresh_kind
+from enhance.models import Job
 from enhance.notifications.models import Notification
 from enhance.services import size_refusal
 
@@ -17,31 +16,43 @@ def unread_notification_count(context) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def unavailable_models(types) -> list[dict]:
+    """Each model that cannot run, once (BOPB serves two kinds, Real-ESRGAN two), with why."""
+    reasons, seen = [], set()
+    for row in types:
+        for model in row["models"]:
+            if not model["available"] and (model["id"], model["reason"]) not in seen:
+                seen.add((model["id"], model["reason"]))
+                reasons.append({"model": model["id"], "label": model["label"], "reason": model["reason"]})
+    return reasons
+
+
 @register.inclusion_tag("enhance/_photo_panel_body.html", takes_context=True)
 def photo_enhance_panel(context, photo):
     request = context.get("request")
     jobs = list(Job.objects.filter(photo=photo, owner=photo.owner_id).order_by("-queued_at", "-id")[:50])
     types = panel_types()
-    waifu2x = next((t["info"] for t in types if t["model"] == "waifu2x" and t["info"]), None)
-    reasons, seen = [], set()
-    for row in types:  # both Restoration types share one model: say why once
-        if not row["available"] and row["model"] not in seen:
-            seen.add(row["model"])
-            reasons.append({**row, "label": MODEL_LABELS.get(row["model"], row["label"])})
-    for row in types:  # this photo may be too large for one type of a model that is installed
-        too_large = (
-            row["available"] and row["model"] and size_refusal(row["model"], row["options"], photo.width, photo.height)
-        )
-        if too_large:
-            row.update(available=False, reason=too_large)
-            reasons.append(row)
+    for row in types:  # this photo may be too large for one kind of a model that is installed
+        for model in row["models"]:
+            too_large = model["available"] and size_refusal(model["id"], model["preset"], photo.width, photo.height)
+            if too_large:
+                model.update(available=False, reason=too_large)
+        if row["models"]:
+            refresh_kind(row)
     return {
-        "unavailable": reasons,
+        "unavailable": unavailable_models(types),
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "photo": photo,
         "jobs": jobs,
         "types": types,
-        "waifu2x_options": localized_options("waifu2x") if waifu2x else (),
         "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
     }
+
+
+@register.inclusion_tag("enhance/_model_fields.html")
+def batch_model_fields():
+    """The batch form's kinds, models and options (no "None": a batch always runs something)."""
+    types = [row for row in panel_types() if row["models"]]
+    initial = next((row["key"] for row in types if row["available"]), "")
+    return {"types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial}

@@ -61,6 +61,7 @@ OPTIONS = (
             "Only used together with scratch repair."
         ),
         kind="bool",
+        applies_when={"scratches": (True,)},
     ),
 )
 
