@@ -39,6 +39,26 @@ def job_label(model_id: str, options=None) -> str:
     return _("%(kind)s (%(model)s)") % {"kind": kind_label(use.kind), "model": _(spec.label)}
 
 
+def options_summary(model_id: str, options=None) -> str:
+    """A job's chosen options in a few words ("Style: Art · Scale: 2x"): those the kind it served
+    leaves open and that apply, each as "label: value label"."""
+    try:
+        spec = get_spec(model_id)
+    except ValueError:
+        return ""
+    options = options or {}
+    use = spec.use_for(options)
+    fixed = use.preset if use else {}
+    parts = []
+    for option in spec.options:
+        if option.name in fixed or option.name not in options or not option.applies(options):
+            continue
+        value = options[option.name]
+        choice = next((c for c in option.choices if c.value == value), None)
+        parts.append(f"{_(option.label)}: {_(choice.label) if choice else value}")
+    return " · ".join(parts)
+
+
 def localized_options(model_id: str, options=None) -> list[dict]:
     """A model's options for the photo page and the API, translated."""
     spec = get_spec(model_id)

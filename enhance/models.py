@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enhance.engine.catalog import model_ids
-from enhance.engine_text import job_label
+from enhance.engine_text import job_label, options_summary
 from enhance.notifications.models import Notification  # noqa: F401  (registers the model with the app)
 
 
@@ -87,6 +87,10 @@ class Job(models.Model):
     @property
     def model_label(self) -> str:
         return job_label(self.model, self.options)
+
+    @property
+    def options_label(self) -> str:
+        return options_summary(self.model, self.options)
 
     def eta_seconds(self) -> int | None:
         """A rough time left, from the progress so far; None until there is enough to go on."""

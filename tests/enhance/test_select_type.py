@@ -167,3 +167,12 @@ def test_a_job_for_a_model_outside_the_catalogue_does_not_validate(owner, photo)
     with pytest.raises(ValidationError, match="Unknown model"):
         Job(owner=owner, photo=photo, model="gfpgan").full_clean()
     Job(owner=owner, photo=photo, model="realsr").full_clean()
+
+
+def test_a_jobs_options_are_summarised_from_its_spec(owner, photo):
+    job = Job(owner=owner, photo=photo, model="waifu2x", options={"style": "photo", "scale": 4, "noise": -1})
+    assert job.options_label == "Style: Photo · Scale: 4x · Noise reduction: None"
+    with translation.override("ko"):
+        assert job.options_label == "스타일: 사진 · 배율: 4배 · 노이즈 제거: 없음"
+    restoration = Job(owner=owner, photo=photo, model="bopb", options={"scratches": False, "hr": False})
+    assert restoration.options_label == ""  # the kind fixes scratches; high-resolution repair does not apply
