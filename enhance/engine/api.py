@@ -100,7 +100,7 @@ def run_enhancement(
     weights_dir = default_weights_dir()
     available, reason = pipeline.weights_status(weights_dir)
     if not available:
-        raise _missing(pipeline.model_id, reason)
+        raise _missing(pipeline.spec.id, reason)
 
     def context(report) -> RunContext:
         kwargs = {"progress": report}

@@ -21,6 +21,10 @@ def test_auto_precision(monkeypatch):
     assert resolve_precision("auto", cpu) == "bf16"
     monkeypatch.setattr(device, "cpu_has_native_bf16", lambda: False)
     assert resolve_precision("auto", cpu) == "fp32"
+    from enhance.engine.catalog.spec import DeviceInfo
+
+    t4 = DeviceInfo("cuda", "Tesla T4", 16 << 30, (7, 5), bf16=False)
+    monkeypatch.setattr(device, "describe_device", lambda d: t4 if d.type == "cuda" else DeviceInfo("cpu"))
     assert resolve_precision("auto", torch.device("cuda")) == "fp16"
     assert resolve_precision("FP32", cpu) == "fp32"
     with pytest.raises(ValueError, match="allowed: auto, fp32, bf16, fp16"):

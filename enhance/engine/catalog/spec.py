@@ -97,7 +97,9 @@ def _parse_bool(value: Any) -> Any:
 
 def _parse_like(value: Any, allowed: tuple[Any, ...]) -> Any:
     if any(isinstance(v, bool) for v in allowed) or isinstance(value, bool):
-        return value if isinstance(value, bool) and value in allowed else _INVALID
+        # True == 1 in Python: a bool is only ever a bool option's value
+        allowed_bools = [v for v in allowed if isinstance(v, bool)]
+        return value if isinstance(value, bool) and value in allowed_bools else _INVALID
     if all(isinstance(v, int) for v in allowed):
         if isinstance(value, int):
             return value
