@@ -115,3 +115,18 @@ def test_a_plan_row_naming_an_unknown_plan_is_refused(tiny_model, monkeypatch):
 
 def test_the_shipped_catalogue_passes_the_check():
     call_command("check")  # raises SystemCheckError otherwise
+
+
+def test_the_admin_filters_jobs_by_every_catalogued_model(tiny_model, client, owner, photo):
+    from tests import factories
+
+    staff = factories.make_user("ops@example.com", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    realsr = Job.objects.create(owner=owner, photo=photo, model="realsr")
+    tiny = Job.objects.create(owner=owner, photo=photo, model="tiny", options={"invert": False})
+    page = client.get(reverse("admin:enhance_job_changelist")).content.decode()
+    for model_id, label in (("realsr", "RealSR"), ("bopb", "Old photo restoration"), ("tiny", "Tiny test model")):
+        assert f'href="?model={model_id}"' in page and label in page  # bopb: no job yet, still offered
+    filtered = client.get(reverse("admin:enhance_job_changelist"), {"model": "tiny"}).content.decode()
+    assert f"/admin/enhance/job/{tiny.pk}/change/" in filtered
+    assert f"/admin/enhance/job/{realsr.pk}/change/" not in filtered
