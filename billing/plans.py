@@ -12,11 +12,17 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-# Labels people see for engine model ids (the ids are the engine registry's).
-MODEL_LABELS = {
-    "waifu2x": _("2D SR (waifu2x)"),
-    "realsr": _("SR (RealSR)"),
-    "bopb": _("Restoration with or without scratches (Bringing Old Photos Back to Life)"),
+from enhance.engine.catalog import model_ids
+from enhance.engine_text import model_label
+
+# One row per catalogued model id: the plans (codes) that include it. A model's labels live in
+# its spec (enhance.engine.catalog); its price lives here, and billing.checks refuses to start
+# when a catalogued model has no row, so a new model is never free or unsellable by accident.
+MODEL_PLANS: dict[str, tuple[str, ...]] = {
+    "realsr": ("free", "pro"),
+    "waifu2x": ("free", "pro"),
+    "realesrgan": ("free", "pro"),  # as RealSR
+    "bopb": ("pro",),
 }
 
 
@@ -25,8 +31,6 @@ class Plan:
     code: str
     name: str
     price_usd_month: int  # whole dollars; 0 = free
-    # None means every model the engine offers, including ones added later.
-    models: frozenset[str] | None
     jobs_per_month: int
     # None means the site-wide upload cap (settings.UPLOAD_MAX_PIXELS).
     max_pixels: int | None
@@ -40,7 +44,12 @@ class Plan:
     output_pixels_setting: str = "OUTPUT_MAX_PIXELS_FREE"
 
     def allows_model(self, model_id: str) -> bool:
-        return self.models is None or model_id in self.models
+        return self.code in MODEL_PLANS.get(model_id, ())
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The catalogued models this plan includes, in catalogue order."""
+        return tuple(model_id for model_id in model_ids() if self.allows_model(model_id))
 
     @property
     def pixel_limit(self) -> int:
@@ -60,16 +69,13 @@ class Plan:
         return self.price_usd_month > 0
 
     def model_labels(self) -> list[str]:
-        if self.models is None:
-            return [str(_("Every model"))]
-        return [str(MODEL_LABELS.get(model_id, model_id)) for model_id in sorted(self.models)]
+        return [model_label(model_id) for model_id in self.models]
 
 
 FREE = Plan(
     code="free",
     name=_("Free"),
     price_usd_month=0,
-    models=frozenset({"waifu2x", "realsr"}),
     jobs_per_month=30,
     max_pixels=4_000_000,
     retention_days=30,
@@ -80,7 +86,6 @@ PRO = Plan(
     code="pro",
     name=_("Pro"),
     price_usd_month=5,
-    models=None,
     jobs_per_month=1000,
     max_pixels=None,
     retention_days=None,

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from billing.entitlements import active_subscription, plan_for
 from billing.models import MonthlyUsage
-from billing.plans import MODEL_LABELS, Plan, format_megapixels
+from billing.plans import Plan, format_megapixels
+from enhance.engine_text import model_label
 
 __all__ = ["Admission", "PolicyRefusal", "admit", "plan_for", "recheck_at_claim", "refund", "usage_summary"]
 
@@ -50,7 +51,7 @@ def _check_model_and_size(plan: Plan, model_id: str, width: int, height: int) ->
     if not plan.allows_model(model_id):
         raise PolicyRefusal(
             _("The %(plan)s plan does not include %(model)s. Upgrade to use it.")
-            % {"plan": plan.name, "model": MODEL_LABELS.get(model_id, model_id)},
+            % {"plan": plan.name, "model": model_label(model_id)},
             _pricing_url(),
         )
     pixels = width * height
@@ -125,7 +126,7 @@ def usage_summary(user) -> dict:
     return {
         "plan": plan.code,
         "plan_name": str(plan.name),
-        "models": sorted(MODEL_LABELS) if plan.models is None else sorted(plan.models),
+        "models": sorted(plan.models),
         "jobs_used": used,
         "jobs_limit": plan.jobs_per_month,
         "jobs_left": max(0, plan.jobs_per_month - used),

@@ -7,15 +7,30 @@ from django.utils.translation import ngettext
 
 from enhance import services
 from enhance.dashboard import summary
+from enhance.engine.catalog import model_ids
+from enhance.engine_text import model_label
 from enhance.models import Job
 from enhance.notifications.models import Notification
+
+
+class ModelFilter(admin.SimpleListFilter):
+    """By model, as the catalogue names them (every catalogued model, run or not yet)."""
+
+    title = _("model")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        return [(model_id, model_label(model_id)) for model_id in model_ids()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(model=self.value()) if self.value() else queryset
 
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = ("id", "owner", "photo", "model", "status", "progress", "attempts", "device", "queued_at",
                     "compute")
-    list_filter = ("status", "model", "device", ("owner", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", ModelFilter, "device", ("owner", admin.RelatedOnlyFieldListFilter))
     search_fields = ("owner__email", "=id", "worker")
     date_hierarchy = "queued_at"
     list_select_related = ("owner", "photo")

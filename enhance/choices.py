@@ -1,68 +1,137 @@
-"""The photo page's "Select type" control and how each choice maps to a model and options."""
+"""The photo page's and the batch form's "Select type" control, built from the engine's
+catalogue: one entry per kind (KINDS) with the models that serve it (each spec's `uses`), and
+for each model the option widgets its spec describes, impossible combinations disabled with the
+reason. A model added to the catalogue shows up here with no change to this module."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from enhance.engine.catalog import all_specs
+from enhance.engine.catalog.spec import KINDS, ModelSpec, Option, Use
+from enhance.engine_text import kind_label, localized_impossible, localized_options, model_label
 from enhance.services import SubmitRefused
 
-
-@dataclass(frozen=True)
-class EnhanceType:
-    key: str
-    label: str
-    model: str | None  # None: show the original, nothing to run
-    options: dict
+NONE = "none"  # show the original, nothing to run
 
 
-TYPES = (
-    EnhanceType("none", gettext_lazy("None (show the original)"), None, {}),
-    EnhanceType("sr", gettext_lazy("SR"), "realsr", {}),
-    EnhanceType("restore", gettext_lazy("Restoration w/o scratches"), "bopb", {"scratches": False}),
-    EnhanceType("restore_scratches", gettext_lazy("Restoration w/ scratches"), "bopb", {"scratches": True}),
-    EnhanceType("2dsr", gettext_lazy("2D SR"), "waifu2x", {}),
-)
-BY_KEY = {t.key: t for t in TYPES}
-WAIFU2X_FIELDS = ("style", "scale", "noise")
+def _availability() -> dict[str, tuple[bool, str]]:
+    """Model id -> (a live worker can run it now, why not for people): the one place this module
+    asks (enhance.availability reads the workers' capability records)."""
+    from enhance.availability import model_availability
+
+    return {model_id: (entry.available, entry.reason) for model_id, entry in model_availability().items()}
 
 
-def _number_or_text(value: str):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
+def offers(kind: str) -> list[tuple[ModelSpec, Use]]:
+    """The models serving a kind, in catalogue order (the first is the default)."""
+    return [(spec, use) for spec in all_specs() for use in spec.uses if use.kind == kind]
 
 
-def model_and_options(data) -> tuple[str, dict]:
-    """From a submitted form: (model id, options). Option values are checked by the engine."""
-    key = data.get("type", "")
-    choice = BY_KEY.get(key)
-    if choice is None:
-        raise SubmitRefused(_("Choose what to run on this photo."))
-    if choice.model is None:
-        raise SubmitRefused(_("“None” shows the original; there is nothing to run."))
-    options = dict(choice.options)
-    if choice.model == "waifu2x":
-        for name in WAIFU2X_FIELDS:
-            if data.get(name, "") != "":
-                options[name] = _number_or_text(data.get(name))
-    return choice.model, options
+def form_value(value: Any) -> str:
+    """An option value as a form sends it back (Option.parse reads it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _form_values(mapping: dict) -> dict:
+    return {name: [form_value(v) for v in (values if isinstance(values, list | tuple) else [values])]
+            for name, values in mapping.items()}
+
+
+def _blocked(spec: ModelSpec, options: dict) -> str:
+    """The reason these option values cannot run together, or ""."""
+    return next((_(rule.reason) for rule in spec.impossible if rule.matches(options)), "")
+
+
+def _fields(spec: ModelSpec, preset: dict) -> tuple[list[dict], list[str]]:
+    """Widgets for the options the kind leaves open, starting at the defaults; each value knows
+    whether choosing it (the others unchanged) is impossible and why. Also the reasons shown."""
+    current = {**spec.defaults(), **preset}
+    names = [o.name for o in spec.options if o.name not in preset and _may_apply(o, preset)]
+    rows, reasons = [], []
+    for row in localized_options(spec.id, [spec.option(name) for name in names]):
+        values = []
+        for value in row["values"]:
+            reason = _blocked(spec, {**current, row["name"]: value["value"]})
+            if reason and reason not in reasons:
+                reasons.append(reason)
+            values.append({**value, "form_value": form_value(value["value"]), "disabled": bool(reason),
+                           "reason": reason, "selected": value["value"] == row["default"]})
+        option = spec.option(row["name"])
+        rows.append({**row, "values": values, "applies": option.applies(current),
+                     "applies_json": json.dumps(_form_values(row["applies_when"])) if row["applies_when"] else ""})
+    return rows, reasons
+
+
+def _may_apply(option: Option, preset: dict) -> bool:
+    """False when the kind's preset rules the option out for good (BOPB's high-resolution repair
+    under restoration without scratches)."""
+    return all(preset[name] in values for name, values in option.applies_when.items() if name in preset)
+
+
+def _model_row(spec: ModelSpec, use: Use, availability: dict) -> dict:
+    available, reason = availability.get(spec.id, (False, _("This model is not installed.")))
+    fields, reasons = _fields(spec, dict(use.preset))
+    impossible = [{"when": _form_values(rule["when"]), "reason": rule["reason"]}
+                  for rule in localized_impossible(spec.id)]
+    return {
+        "id": spec.id,
+        "label": model_label(spec.id),
+        "summary": _(spec.summary),
+        "preset": dict(use.preset),
+        "preset_json": json.dumps(_form_values(dict(use.preset))),
+        "impossible_json": json.dumps(impossible),
+        "fields": fields,
+        "blocked_reasons": reasons,
+        "available": available,
+        "reason": "" if available else reason,
+    }
 
 
 def panel_types(availability: dict | None = None) -> list[dict]:
-    """Every type with whether a live worker can run it now, and why not (for people: no
-    operator command). `info` is the model's enhance.availability.ModelAvailability."""
-    from enhance.availability import model_availability
-
-    models = model_availability() if availability is None else availability
-    rows = []
-    for choice in TYPES:
-        info = models.get(choice.model) if choice.model else None
-        available = choice.model is None or (info is not None and info.available)
-        reason = "" if available else (info.reason if info else _("This model is not installed."))
-        rows.append({"key": choice.key, "label": choice.label, "model": choice.model, "options": choice.options,
-                     "available": available, "reason": reason, "info": info})
+    """"None" and every kind some catalogued model serves, each with its models; a kind can run
+    when one of its models can."""
+    if availability is None:
+        availability = _availability()
+    rows = [{"key": NONE, "label": _("None (show the original)"), "models": [], "available": True, "reason": ""}]
+    for kind in KINDS:
+        models = [_model_row(spec, use, availability) for spec, use in offers(kind)]
+        if models:
+            rows.append({"key": kind, "label": kind_label(kind), "models": models})
+            refresh_kind(rows[-1])
     return rows
+
+
+def refresh_kind(row: dict) -> None:
+    """Recompute a kind's availability and default model after its models changed."""
+    runnable = [model for model in row["models"] if model["available"]]
+    row["available"] = bool(runnable)
+    row["reason"] = "" if runnable else row["models"][0]["reason"]
+    row["default_model"] = (runnable or row["models"])[0]["id"]
+
+
+def model_and_options(data) -> tuple[str, dict]:
+    """From a submitted form: (model id, options). `type` names the kind, `model` one of the
+    models serving it (the first when left out), and the options go by their own names; the
+    kind's preset wins over anything sent. Option values are checked by the engine's spec."""
+    kind = data.get("type", "")
+    if kind == NONE:
+        raise SubmitRefused(_("“None” shows the original; there is nothing to run."))
+    choices = offers(kind)
+    if not choices:
+        raise SubmitRefused(_("Choose what to run on this photo."))
+    model_id = data.get("model", "") or choices[0][0].id
+    chosen = next(((spec, use) for spec, use in choices if spec.id == model_id), None)
+    if chosen is None:
+        known = ", ".join(spec.id for spec, _use in choices)
+        raise SubmitRefused(_("%(kind)s runs one of: %(known)s; got “%(model)s”.")
+                            % {"kind": kind_label(kind), "known": known, "model": model_id})
+    spec, use = chosen
+    options = {o.name: data.get(o.name) for o in spec.options if data.get(o.name, "") not in ("", None)}
+    options.update(use.preset)
+    return spec.id, options

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from enhance.engine.catalog import COMMON_STAGES, all_specs, get_spec
+from enhance.engine.catalog.spec import KINDS
 from enhance.engine.errors import OptionError
 
 
@@ -19,6 +20,43 @@ def model_label(model_id: str) -> str:
         return _(get_spec(model_id).label)
     except ValueError:
         return model_id
+
+
+def kind_label(kind: str) -> str:
+    return _(KINDS[kind]) if kind in KINDS else kind
+
+
+def job_label(model_id: str, options=None) -> str:
+    """What a job is called in lists, notifications and e-mails: the kind it served (from the
+    options it ran with) and the model, e.g. "SR (RealSR)"; the model alone when it serves no kind."""
+    try:
+        spec = get_spec(model_id)
+    except ValueError:
+        return model_id
+    use = spec.use_for(options or {})
+    if use is None:
+        return _(spec.label)
+    return _("%(kind)s (%(model)s)") % {"kind": kind_label(use.kind), "model": _(spec.label)}
+
+
+def options_summary(model_id: str, options=None) -> str:
+    """A job's chosen options in a few words ("Style: Art · Scale: 2x"): those the kind it served
+    leaves open and that apply, each as "label: value label"."""
+    try:
+        spec = get_spec(model_id)
+    except ValueError:
+        return ""
+    options = options or {}
+    use = spec.use_for(options)
+    fixed = use.preset if use else {}
+    parts = []
+    for option in spec.options:
+        if option.name in fixed or option.name not in options or not option.applies(options):
+            continue
+        value = options[option.name]
+        choice = next((c for c in option.choices if c.value == value), None)
+        parts.append(f"{_(option.label)}: {_(choice.label) if choice else value}")
+    return " · ".join(parts)
 
 
 def localized_options(model_id: str, options=None) -> list[dict]:
@@ -36,6 +74,7 @@ def localized_options(model_id: str, options=None) -> list[dict]:
                 {"value": c.value, "label": _(c.label), "help": _(c.help) if c.help else ""} for c in option.choices
             ],
             "default": option.default,
+            "applies_when": {name: list(values) for name, values in option.applies_when.items()},
         })  # fmt: skip
     return rows
 

@@ -5,17 +5,25 @@ everything (status, attempts, who holds it, progress) lives here.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enhance.engine.catalog import model_ids
+from enhance.engine_text import job_label, options_summary
 from enhance.notifications.models import Notification  # noqa: F401  (registers the model with the app)
 
-MODEL_LABELS = {
-    "realsr": _("SR (RealSR)"),
-    "bopb": _("Restoration"),
-    "waifu2x": _("2D SR (waifu2x)"),
-}
+
+def validate_model_id(value: str) -> None:
+    """A job runs a catalogued model (the engine's catalogue is the list; no choices in the
+    schema, so adding a model needs no migration)."""
+    if value not in model_ids():
+        raise ValidationError(
+            _("Unknown model “%(model)s”; choose one of: %(known)s."),
+            code="unknown_model",
+            params={"model": value, "known": ", ".join(model_ids())},
+        )
 
 
 class JobStatus(models.TextChoices):
@@ -72,13 +80,17 @@ class Job(models.Model):
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
+    def clean(self):
+        super().clean()
+        validate_model_id(self.model)
+
     @property
     def model_label(self) -> str:
-        if self.model == "bopb":
-            if self.options.get("scratches"):
-                return str(_("Restoration w/ scratches"))
-            return str(_("Restoration w/o scratches"))
-        return str(MODEL_LABELS.get(self.model, self.model))
+        return job_label(self.model, self.options)
+
+    @property
+    def options_label(self) -> str:
+        return options_summary(self.model, self.options)
 
     def eta_seconds(self) -> int | None:
         """A rough time left, from the progress so far; None until there is enough to go on."""

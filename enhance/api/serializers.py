@@ -10,21 +10,50 @@ from enhance.results import offered_formats
 from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
 
 
+class ModelOptionValueSerializer(serializers.Serializer):
+    value = serializers.JSONField(help_text=_("What to send for this option."))
+    label = serializers.CharField(help_text=_("The value as people read it, in the request's language."))
+    help = serializers.CharField(allow_blank=True)
+
+
 class ModelOptionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     choices = serializers.ListField(child=serializers.JSONField(), help_text=_("Every allowed value."))
     default = serializers.JSONField(help_text=_("Used when the option is left out."))
     help = serializers.CharField(allow_blank=True)
+    kind = serializers.ChoiceField(choices=["choice", "bool"], help_text=_("bool: true or false."))
+    values = ModelOptionValueSerializer(many=True, help_text=_("Every allowed value with its label."))
+    applies_when = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text=_("Other options' values this option matters with; empty: always."),
+    )
+
+
+class ImpossibleCombinationSerializer(serializers.Serializer):
+    when = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text=_("Option name -> values; options taking one of their values all together are refused."),
+    )
+    reason = serializers.CharField(help_text=_("Why, in the request's language."))
+
+
+class ModelUseSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=_("What the web page calls this use (sr, 2dsr, restore, …)."))
+    label = serializers.CharField()
+    preset = serializers.DictField(child=serializers.JSONField(), help_text=_("Options this use fixes."))
 
 
 class ModelInfoSerializer(serializers.Serializer):
     id = ModelIdField(help_text=_("Pass it as `model` when submitting a job."))
     label = serializers.CharField()
+    summary = serializers.CharField(help_text=_("What the model is for, in the request's language."))
     available = serializers.BooleanField(help_text=_("Whether the weights are installed on the server."))
     reason = serializers.CharField(allow_blank=True, help_text=_("Why not available; empty when available."))
     allowed_by_plan = serializers.BooleanField(help_text=_("Whether your plan lets you run it."))
     options = ModelOptionSerializer(many=True)
+    impossible = ImpossibleCombinationSerializer(many=True, help_text=_("Option combinations that are refused."))
+    uses = ModelUseSerializer(many=True)
 
 
 class JobCreateSerializer(serializers.Serializer):

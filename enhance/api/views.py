@@ -42,26 +42,30 @@ def absolute_site_url(url: str) -> str:
 
 class ModelListView(APIView):
     @extend_schema(operation_id="models_list", summary="Every model, its options, and whether you can run it",
+                   description="Labels, help and reasons are in the request's language (Accept-Language).",
                    responses=ModelInfoSerializer(many=True), tags=["models"])
     def get(self, request):
         from enhance.availability import model_availability
-        from enhance.engine_text import localized_options, model_label
+        from enhance.engine.catalog import get_spec
+        from enhance.engine_text import kind_label, localized_impossible, localized_options, model_label
 
         plan = plan_for(request.user)
-        models = [
-            {
-                "id": info.id,
-                "label": model_label(info.id),
-                "available": info.available,
-                "reason": info.reason,
-                "allowed_by_plan": plan.allows_model(info.id),
-                "options": [
-                    {key: row[key] for key in ("name", "label", "choices", "default", "help")}
-                    for row in localized_options(info.id)
-                ],
-            }
-            for info in model_availability().values()
-        ]
+        models = []
+        for model_id, entry in model_availability().items():
+            available, reason = entry.available, entry.reason
+            spec = get_spec(model_id)
+            models.append({
+                "id": model_id,
+                "label": model_label(model_id),
+                "summary": _(spec.summary),
+                "available": available,
+                "reason": reason,
+                "allowed_by_plan": plan.allows_model(model_id),
+                "options": localized_options(model_id),
+                "impossible": localized_impossible(model_id),
+                "uses": [{"kind": use.kind, "label": kind_label(use.kind), "preset": dict(use.preset)}
+                         for use in spec.uses],
+            })  # fmt: skip
         return Response(ModelInfoSerializer(models, many=True).data)
 
 

@@ -1,8 +1,8 @@
 from django import template
 
-from enhance.choices import panel_types
-from enhance.engine_text import localized_options
-from enhance.models import MODEL_LABELS, Job
+from enhance.availability import model_availability
+from enhance.choices import panel_types, refresh_kind
+from enhance.models import Job
 from enhance.notifications.models import Notification
 
 register = template.Library()
@@ -16,35 +16,49 @@ def unread_notification_count(context) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def unavailable_models(types) -> list[dict]:
+    """Each model that cannot run, once (BOPB serves two kinds, Real-ESRGAN two), with why."""
+    reasons, seen = [], set()
+    for row in types:
+        for model in row["models"]:
+            if not model["available"] and (model["id"], model["reason"]) not in seen:
+                seen.add((model["id"], model["reason"]))
+                reasons.append({"model": model["id"], "label": model["label"], "reason": model["reason"]})
+    return reasons
+
+
 @register.inclusion_tag("enhance/_photo_panel_body.html", takes_context=True)
 def photo_enhance_panel(context, photo):
     request = context.get("request")
     jobs = list(Job.objects.filter(photo=photo, owner=photo.owner_id).order_by("-queued_at", "-id")[:50])
-    types = panel_types()
-    waifu2x = next((t["info"] for t in types if t["model"] == "waifu2x" and t["info"]), None)
-    reasons, seen = [], set()
-    for row in types:  # both Restoration types share one model: say why once
-        if not row["available"] and row["model"] not in seen:
-            seen.add(row["model"])
-            reasons.append({**row, "label": MODEL_LABELS.get(row["model"], row["label"])})
-    for row in types:  # this photo may be above every live worker's limit for one type of a model
-        too_large = (
-            row["available"] and row["model"]
-            and row["info"].size_refusal(row["info"].spec.validate_options(row["options"]), photo.width, photo.height)
-        )
-        if too_large:
-            row.update(available=False, reason=too_large)
-            reasons.append(row)
+    availability = model_availability()
+    types = panel_types({model_id: (entry.available, entry.reason) for model_id, entry in availability.items()})
+    for row in types:  # this photo may be above every live worker's limit for one kind of a model
+        for model in row["models"]:
+            entry = availability[model["id"]]
+            options = entry.spec.validate_options(model["preset"])
+            too_large = model["available"] and entry.size_refusal(options, photo.width, photo.height)
+            if too_large:
+                model.update(available=False, reason=too_large)
+        if row["models"]:
+            refresh_kind(row)
     return {
-        "unavailable": reasons,
+        "unavailable": unavailable_models(types),
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "photo": photo,
         "jobs": jobs,
         "types": types,
-        "waifu2x_options": localized_options("waifu2x") if waifu2x else (),
         "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
     }
+
+
+@register.inclusion_tag("enhance/_model_fields.html")
+def batch_model_fields():
+    """The batch form's kinds, models and options (no "None": a batch always runs something)."""
+    types = [row for row in panel_types() if row["models"]]
+    initial = next((row["key"] for row in types if row["available"]), "")
+    return {"types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial}
 
 
 @register.filter

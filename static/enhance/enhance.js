@@ -36,13 +36,14 @@
 
   function formChoices(root) {
     var values = {};
-    root.querySelectorAll("[data-enhance-form] select").forEach(function (el) { values[el.name] = el.value; });
+    // By id: several models' widgets share an option name (scale).
+    root.querySelectorAll("[data-enhance-form] select").forEach(function (el) { values[el.id] = el.value; });
     return values;
   }
 
   function restoreChoices(root, values) {
     root.querySelectorAll("[data-enhance-form] select").forEach(function (el) {
-      if (values[el.name] !== undefined) el.value = values[el.name];
+      if (values[el.id] !== undefined) el.value = values[el.id];
     });
   }
 
@@ -109,19 +110,90 @@
     try { Notification.requestPermission(); } catch (e) { /* old browsers */ }
   }
 
+  // ---- kind, model and options (enhance/_model_fields.html, built from the engine's catalogue) ----
+  function parseJson(text, fallback) {
+    try { return JSON.parse(text || ""); } catch (e) { return fallback; }
+  }
+
+  function matches(when, values) {
+    return Object.keys(when).every(function (name) { return when[name].indexOf(values[name]) >= 0; });
+  }
+
+  // One model's options: hide those that do not apply, disable each value that would make an
+  // impossible combination with the others, and say why.
+  function syncOptions(group) {
+    var rules = parseJson(group.dataset.impossible, []);
+    var preset = parseJson(group.dataset.preset, {});
+    var values = {};
+    Object.keys(preset).forEach(function (name) { values[name] = preset[name][0]; });
+    var selects = group.querySelectorAll("select");
+    selects.forEach(function (el) { values[el.name] = el.value; });
+    group.querySelectorAll("[data-applies-when]").forEach(function (box) {
+      var on = matches(parseJson(box.dataset.appliesWhen, {}), values);
+      box.classList.toggle("d-none", !on);
+      box.querySelectorAll("select").forEach(function (el) { el.disabled = !on; });
+    });
+    var reasons = [];
+    selects.forEach(function (el) {
+      Array.prototype.forEach.call(el.options, function (opt) {
+        var candidate = Object.assign({}, values);
+        candidate[el.name] = opt.value;
+        var rule = rules.filter(function (r) { return matches(r.when, candidate); })[0];
+        opt.disabled = !!rule && !opt.selected;
+        opt.title = rule ? rule.reason : (opt.dataset.help || "");
+        if (rule && reasons.indexOf(rule.reason) < 0) reasons.push(rule.reason);
+      });
+    });
+    var note = group.querySelector("[data-impossible-note]");
+    if (note) {
+      note.textContent = "";
+      reasons.forEach(function (reason) {
+        var line = document.createElement("div");
+        line.textContent = reason;
+        note.appendChild(line);
+      });
+    }
+  }
+
+  // Shows the chosen kind's models and the chosen model's options (hidden ones are disabled so
+  // the form sends only what was chosen); true when the choice can run.
+  function syncModelFields(form) {
+    var type = form.querySelector("[data-enhance-type]");
+    var kindOption = type.selectedOptions[0];
+    var runnable = type.value !== "none" && !!kindOption && !kindOption.disabled;
+    form.querySelectorAll("[data-models-for]").forEach(function (fs) {
+      var on = fs.dataset.modelsFor === type.value;
+      fs.classList.toggle("d-none", !on);
+      fs.disabled = !on;
+      var chooser = fs.querySelector("[data-model-select]");
+      var model = chooser ? chooser.value : "";
+      if (on && chooser && chooser.tagName === "SELECT") {
+        runnable = runnable && !!chooser.selectedOptions[0] && !chooser.selectedOptions[0].disabled;
+      }
+      fs.querySelectorAll("[data-model-options]").forEach(function (group) {
+        var shown = on && group.dataset.modelOptions === model;
+        group.classList.toggle("d-none", !shown);
+        group.disabled = !shown;
+        if (shown) syncOptions(group);
+      });
+    });
+    return runnable;
+  }
+
+  function wireBatchForm(form) {
+    var run = form.querySelector("button[type=submit]");
+    function sync() { run.disabled = !syncModelFields(form); }
+    form.addEventListener("change", sync);
+    sync();
+  }
+
   function wireForm(form) {
     var type = form.querySelector("[data-enhance-type]");
     var run = form.querySelector("[data-run]");
     var error = form.querySelector("[data-enhance-error]");
-    function sync() {
-      var key = type.value;
-      run.disabled = key === "none";
-      form.querySelectorAll("[data-options-for]").forEach(function (fs) {
-        fs.classList.toggle("d-none", fs.dataset.optionsFor !== key);
-      });
-    }
+    function sync() { run.disabled = !syncModelFields(form); }
+    form.addEventListener("change", sync);
     type.addEventListener("change", function () {
-      sync();
       // Choosing "None" shows the original alone; any other choice brings the comparison back.
       var slider = document.querySelector("[data-before-after]");
       if (slider) slider.classList.toggle("show-original", type.value === "none");
@@ -206,6 +278,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-batch-form]").forEach(wireBatchForm);
     wire();
     checkNotifications();
     setInterval(checkNotifications, 15000);

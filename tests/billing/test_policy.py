@@ -25,7 +25,7 @@ def test_free_user_asking_for_restoration_is_refused_with_reason_and_upgrade_lin
     with pytest.raises(policy.PolicyRefusal) as refusal:
         policy.admit(user, "bopb", width=800, height=600)
     assert "Free plan does not include" in refusal.value.reason
-    assert "Bringing Old Photos Back to Life" in refusal.value.reason
+    assert "Old photo restoration" in refusal.value.reason  # the label in the model's spec
     assert refusal.value.upgrade_url == "/billing/pricing/"
     assert not MonthlyUsage.objects.filter(user=user, jobs__gt=0).exists()
 

@@ -40,9 +40,20 @@ def test_upload_run_2d_sr_watch_progress_compare_and_download(page, stack, tmp_p
     run = page.locator("[data-run]")
     assert run.is_disabled()  # "None (show the original)" is selected: nothing to run
     page.select_option("#enhance-type", "2dsr")
-    page.select_option("#opt-style", "art")
-    page.select_option("#opt-scale", "2")
-    page.select_option("#opt-noise", "1")
+    page.select_option("#enhance-2dsr-waifu2x-style", "art")
+    page.select_option("#enhance-2dsr-waifu2x-scale", "2")
+    page.select_option("#enhance-2dsr-waifu2x-noise", "1")
+    # Impossible combinations are disabled with the reason (waifu2x has no 1x photo network, and
+    # 1x without denoising does nothing); the rules come from the model's spec.
+    photo_style = page.locator('#enhance-2dsr-waifu2x-style option[value="photo"]')
+    no_noise = page.locator('#enhance-2dsr-waifu2x-noise option[value="-1"]')
+    assert not photo_style.is_disabled() and not no_noise.is_disabled()
+    page.select_option("#enhance-2dsr-waifu2x-scale", "1")
+    assert photo_style.is_disabled() and no_noise.is_disabled()
+    note = page.locator('[data-model-options="waifu2x"] [data-impossible-note]').inner_text()
+    assert "no 1x model" in note and "only denoises" in note
+    page.select_option("#enhance-2dsr-waifu2x-scale", "2")
+    assert not photo_style.is_disabled()
     run.click()
 
     page.wait_for_selector("[data-job-id]", timeout=15_000)

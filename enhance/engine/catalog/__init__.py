@@ -12,6 +12,7 @@ CATALOG: list[ModelSpec] = [
     realsr.SPEC,
     waifu2x.SPEC,
     bopb.SPEC,
+    # realesrgan.SPEC (enhance/engine/catalog/realesrgan.py) joins with its pipeline.
 ]
 
 # Stages every pipeline may report, besides its own.

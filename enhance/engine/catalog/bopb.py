@@ -106,6 +106,7 @@ OPTIONS = (
             "method does. On by default when the face weights are installed."
         ),
         kind="bool",
+        applies_when={"scratches": (True,)},
     ),
 )
 

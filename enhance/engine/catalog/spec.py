@@ -47,6 +47,12 @@ class Option:
     default: Any
     help: str = ""
     kind: str = "choice"
+    # Other options' values this one matters with (e.g. high-resolution repair only with scratch
+    # repair); forms hide it otherwise. Validation is unaffected: the value is simply unused.
+    applies_when: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def applies(self, options: Mapping[str, Any]) -> bool:
+        return all(options.get(name) in values for name, values in self.applies_when.items())
 
     @property
     def values(self) -> tuple[Any, ...]:
@@ -290,6 +296,12 @@ class ModelSpec:
     def limit_name(self, options: Mapping[str, Any]) -> str | None:
         """Which named limit of limit_table() applies to these options."""
         return next((rule.name for rule in self.pixel_limits if rule.matches(options)), None)
+
+    def use_for(self, options: Mapping[str, Any]) -> Use | None:
+        """The kind these options serve: the first Use whose preset they match."""
+        return next(
+            (use for use in self.uses if all(options.get(key) == value for key, value in use.preset.items())), None
+        )
 
     def stage_label(self, reported: str) -> tuple[str, dict[str, str]] | None:
         for stage in self.stages:

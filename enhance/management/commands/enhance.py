@@ -11,6 +11,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image, UnidentifiedImageError
 
+from enhance.engine.catalog import model_ids
+
 NO_ALPHA_FORMATS = {"JPEG", "BMP"}
 
 
@@ -43,7 +45,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("input", type=Path)
         parser.add_argument("output", type=Path)
-        parser.add_argument("--model", required=True, help="realsr, waifu2x or bopb")
+        parser.add_argument("--model", required=True, help=f"one of: {', '.join(model_ids())}")
         parser.add_argument("--style", help="waifu2x: art or photo")
         parser.add_argument("--scale", type=int, help="waifu2x: 1, 2 or 4")
         parser.add_argument("--noise", type=int, help="waifu2x: -1 (none) to 3")
