@@ -17,7 +17,10 @@ from billing.models import MonthlyUsage
 from billing.plans import Plan, format_megapixels
 from enhance.engine_text import model_label
 
-__all__ = ["Admission", "PolicyRefusal", "admit", "plan_for", "recheck_at_claim", "refund", "usage_summary"]
+__all__ = [
+    "Admission", "PolicyRefusal", "admit", "check_model_and_size", "plan_for", "recheck_at_claim", "refund",
+    "usage_summary",
+]
 
 
 def _pricing_url() -> str:
@@ -102,6 +105,12 @@ def refund(job) -> None:
     it once, from the conditional UPDATE that made the job terminal, inside its transaction."""
     month = month_start(job.queued_at or timezone.now())
     MonthlyUsage.objects.filter(user_id=job.owner_id, month=month, jobs__gt=0).update(jobs=F("jobs") - 1)
+
+
+def check_model_and_size(user, model_id: str, *, width: int, height: int) -> None:
+    """The plan's model and input-size rules alone, counting nothing (submit asks this before
+    the output-size rules, so a too-large photo hears about the photo first)."""
+    _check_model_and_size(plan_for(user), model_id, width, height)
 
 
 def recheck_at_claim(user, model_id: str, *, width: int, height: int) -> None:

@@ -78,6 +78,10 @@ def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     too_large = info.size_refusal(clean, photo.width, photo.height)
     if too_large:
         raise SubmitRefused(too_large)
+    try:  # the plan's own input limits first: they are what the person can act on
+        policy.check_model_and_size(user, model_id, width=photo.width, height=photo.height)
+    except policy.PolicyRefusal as refusal:
+        raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url) from None
     too_large, paid_plan_allows = output_refusal(policy.plan_for(user), model_id, clean, photo.width, photo.height)
     if too_large:
         if paid_plan_allows:

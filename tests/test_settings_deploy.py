@@ -17,6 +17,7 @@ def _production_env(**overrides) -> dict:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="restore.example.com",
+        SITE_URL="https://restore.example.com",
         RESTORE_VAR_DIR=overrides.pop("var_dir"),
     )
     env.update(overrides)

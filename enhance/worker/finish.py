@@ -52,11 +52,13 @@ def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: f
     return bool(done)
 
 
-def finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) -> bool:
-    return retry_if_dropped(lambda: _finish_failed(job, worker, error, seconds=seconds))
+def finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0, refund: bool = True) -> bool:
+    """refund: give the job back to the owner's monthly count (every failure but a plan that
+    lapsed before the job ran: its input passed every check at submit)."""
+    return retry_if_dropped(lambda: _finish_failed(job, worker, error, seconds=seconds, refund=refund))
 
 
-def _finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) -> bool:
+def _finish_failed(job: Job, worker: str, error: str, *, seconds: float, refund: bool) -> bool:
     with transaction.atomic():
         done = _held(job, worker).update(
             status=JobStatus.FAILED, error=error[:500], stage=_("Failed"), finished_at=timezone.now(),
@@ -64,7 +66,8 @@ def _finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0) -
         )
         if done:
             job.refresh_from_db()
-            policy.refund(job)
+            if refund:
+                policy.refund(job)
             notify_job_finished(job)
     return bool(done)
 

@@ -46,7 +46,7 @@ def run_claimed_job(job: Job, worker: str) -> str:
         try:
             policy.recheck_at_claim(job.owner, job.model, width=job.photo.width, height=job.photo.height)
         except policy.PolicyRefusal as refusal:
-            return "failed" if finish_failed(job, worker, refusal.reason) else "lost"
+            return "failed" if finish_failed(job, worker, refusal.reason, refund=False) else "lost"
         try:
             reporter.progress(0.0, _("Loading the photo"), force=True)
             original = _load_original(job)
