@@ -80,26 +80,14 @@ def finish_canceled(job: Job, worker: str, *, seconds: float = 0.0) -> bool:
 
 
 def hand_back(job: Job, worker: str) -> bool:
-    """A stopping worker gives its job back: queued again in its old place, the attempt not
-    counted, a fresh wake-up so another worker starts it without waiting for the reaper.
-    False when the job is no longer ours or its owner canceled it (the caller ends it canceled)."""
+    """The worker gives its job back through no fault of the photo (it is stopping, or its GPU
+    failed): queued again in its old place, the attempt not counted, a fresh wake-up so another
+    worker starts it without waiting for the reaper. False when the job is no longer ours or its
+    owner canceled it (the caller ends it canceled)."""
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
             status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
             started_at=None, stage=_("Waiting for a worker"),
-        )
-        if done:
-            transaction.on_commit(lambda: send_wakeup(job.pk))
-    return bool(done)
-
-
-def requeue_uncounted(job: Job, worker: str) -> bool:
-    """Back to the queue without spending an attempt: the device failed, not the photo (a sticky
-    CUDA error). A wake-up goes out with the commit so another worker takes it."""
-    with transaction.atomic():
-        done = _held(job, worker).update(
-            status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
-            stage=_("Waiting for a worker (retrying)"),
         )
         if done:
             transaction.on_commit(lambda: send_wakeup(job.pk))

@@ -19,7 +19,7 @@ from enhance import engine
 from enhance.engine.cuda_failures import is_out_of_memory, is_sticky_cuda_error
 from enhance.engine.errors import Cancelled, EngineError, WeightsMissingError
 from enhance.models import Job
-from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded, hand_back, requeue_uncounted
+from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded, hand_back
 from enhance.worker.progress import JobReporter
 from enhance.worker.result_store import delete_attempt_files, write_result
 
@@ -69,7 +69,7 @@ def run_claimed_job(job: Job, worker: str) -> str:
             if is_sticky_cuda_error(exc):
                 # The context is unusable whether or not the job was still ours: the process ends either way.
                 log.critical("job %s: sticky CUDA error, re-queued; this worker process ends", job.pk, exc_info=exc)
-                requeue_uncounted(job, worker)
+                hand_back(job, worker)
                 return DEVICE_FAILED
             log.exception("job %s (%s %s) failed", job.pk, job.model, job.options)
             error = user_facing_error(exc)
