@@ -75,16 +75,19 @@ def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     too_large = size_refusal(model_id, clean, photo.width, photo.height)
     if too_large:
         raise SubmitRefused(too_large)
-    too_large, paid_plan_allows = output_refusal(policy.plan_for(user), model_id, clean, photo.width, photo.height)
-    if too_large:
-        if paid_plan_allows:
-            raise SubmitRefused(too_large, 402, reverse("billing:pricing"))
-        raise SubmitRefused(too_large)
     with transaction.atomic():
         try:
             admission = policy.admit(user, model_id, width=photo.width, height=photo.height)
         except policy.PolicyRefusal as refusal:
             raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url) from None
+        # After the plan's own checks (model, input size), so their reasons come first; the
+        # refusal rolls back the quota count admit() just made.
+        too_large, paid_plan_allows = output_refusal(policy.plan_for(user), model_id, clean, photo.width,
+                                                     photo.height)
+        if too_large and paid_plan_allows:
+            raise SubmitRefused(too_large, 402, reverse("billing:pricing"))
+        if too_large:
+            raise SubmitRefused(too_large)
         job = Job.objects.create(
             owner=user,
             photo=photo,
