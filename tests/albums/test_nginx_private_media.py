@@ -16,6 +16,10 @@ from tests.enhance.stack import ROOT, Stack, free_port
 
 pytestmark = pytest.mark.slow
 
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    # It never touches the run's database: once, in the SQLite pass of `make test`, is enough.
+    pytestmark = [pytestmark, pytest.mark.skip(reason="database-independent: runs in the SQLite pass")]
+
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 DEPLOY_CONF = (ROOT / "deploy/nginx/restore.conf").read_text()
 
