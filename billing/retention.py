@@ -15,6 +15,7 @@ from django.utils import timezone
 from billing.entitlements import plan_for
 from billing.plans import PLANS, plan_for_priority
 from enhance.models import Job
+from enhance.renditions import family
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +34,13 @@ def _clear_result(job: Job) -> bool:
         result="", result_width=None, result_height=None, result_bytes=None
     )
     if cleared:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("result %s of job %s: row cleared but the file could not be removed", name, job.pk)
+        # The result and every rendition made from it (display image, JPEG/WebP downloads).
+        for member in family(name):
+            try:
+                default_storage.delete(member)
+            except OSError:
+                logger.exception("result %s of job %s: row cleared but %s could not be removed", name, job.pk,
+                                 member)
     return bool(cleared)
 
 

@@ -10,6 +10,8 @@ BIN=.venv/bin
 MISSING=()
 [ -x /usr/bin/chromium ] || MISSING+=(chromium)
 command -v cc >/dev/null || command -v gcc >/dev/null || MISSING+=(gcc)
+# The deploy nginx config's private-media location is run for real (tests/albums/test_nginx_private_media.py).
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || MISSING+=(nginx)
 if [ ${#MISSING[@]} -gt 0 ]; then
     echo "== installing Debian packages: ${MISSING[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -105,8 +105,17 @@ class Client:
             time.sleep(poll_seconds)
         raise ApiError(f"job did not finish within {timeout:.0f} s")
 
-    def download(self, job: dict, out: Path, fmt: str) -> None:
-        response = self.request("GET", job["result_url"], params={"format": fmt}, stream=True)
+    def download(self, job: dict, out: Path, fmt: str, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.request("GET", job["result_url"], params={"format": fmt}, stream=True)
+            if response.status_code != 202:
+                break
+            # A format other than PNG is made by a worker on first request: ask again later.
+            response.close()
+            if time.monotonic() > deadline:
+                raise ApiError(f"the {fmt} download was not ready within {timeout:.0f} s")
+            time.sleep(int(response.headers.get("Retry-After", "2")))
         partial = out.with_name(out.name + ".part")
         with partial.open("wb") as handle:
             for chunk in response.iter_content(64 * 1024):

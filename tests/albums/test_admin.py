@@ -57,3 +57,23 @@ def test_user_admin_works_without_username(staff_client, owner):
     from accounts.models import User
 
     assert User.objects.get(email="made@example.com").check_password("a-long-pass-77")
+
+
+def test_album_changelist_counts_photos_in_one_query(staff_client, owner, django_assert_max_num_queries):
+    from tests.factories import make_album, make_photo
+
+    def render():
+        response = staff_client.get(reverse("admin:albums_album_changelist"))
+        assert response.status_code == 200
+        return response
+
+    albums = [make_album(owner) for _ in range(3)]
+    make_photo(owner, albums[0])
+    make_photo(owner, albums[0])
+    with django_assert_max_num_queries(20) as few:
+        render()
+    for _ in range(5):
+        make_album(owner)
+    with django_assert_max_num_queries(len(few.captured_queries)):  # more albums, no more queries
+        html = render().content.decode()
+    assert '<td class="field-photo_count">2</td>' in html

@@ -56,8 +56,10 @@ ROUTES = [
     Route("POST", "/api/v1/jobs/", 202, 400, {"photo": "{photo}", "model": "waifu2x", "options": {}}),
     Route("GET", "/api/v1/jobs/{job}/", 200, 404),
     Route("POST", "/api/v1/jobs/{job}/cancel/", 200, 404),
-    Route("GET", "/api/v1/jobs/{done}/result/", 200, 404),
-    Route("GET", "/api/v1/jobs/{done}/result/?format=jpeg", 200, 404),
+    # The photo is a JPEG: "original" and "jpeg" are made by a worker on first request (202).
+    Route("GET", "/api/v1/jobs/{done}/result/", 202, 404),
+    Route("GET", "/api/v1/jobs/{done}/result/?format=jpeg", 202, 404),
+    Route("GET", "/api/v1/jobs/{done}/result/?format=png", 200, 404),
     Route("DELETE", "/api/v1/auth/token/", 204, 204),
 ]
 

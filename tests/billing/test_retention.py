@@ -91,3 +91,13 @@ def test_the_purge_is_scheduled_daily():
 
     schedule = Schedule.objects.get(func="billing.retention.purge_expired_results")
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
+
+
+def test_renditions_go_with_the_result(owner, photo):
+    from enhance.renditions import family
+
+    old = finished_job(owner, photo, days_ago=31)
+    for member in family(old.result.name)[1:]:
+        default_storage.save(member, ContentFile(b"made from the result"))
+    assert purge_expired_results() == 1
+    assert not any(default_storage.exists(member) for member in family(old.result.name))

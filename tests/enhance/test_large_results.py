@@ -2,6 +2,7 @@
 decoding them: formats are made once by the worker task, the web side serves stored files."""
 
 import io
+import os
 
 import pytest
 from django.urls import reverse
@@ -54,6 +55,8 @@ def test_a_result_wider_than_webp_allows_offers_no_webp(owner_client, owner, _is
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="storage and Pillow only: runs in the SQLite pass of `make test`")
 def test_a_192_megapixel_result_downloads_in_every_offered_format(owner_client, owner, photo, _isolated_media):
     """A x4 result of a 12 MP photo: past Pillow's decompression-bomb guard and 300 MB+ as RGB."""
     job = _finished_with(owner, photo, Image.new("RGB", (16_000, 12_000), (120, 80, 40)))

@@ -5,6 +5,7 @@ import pytest
 from django_q.models import OrmQ
 
 from albums.models import Photo
+from billing import policy
 from billing.models import BillingProfile
 from enhance import services
 from enhance.engine.catalog import all_specs
@@ -36,6 +37,7 @@ def test_free_result_over_its_cap_is_refused_with_an_upgrade(owner, photo):
     assert "7600 × 7600" in refused.value.message and "16 megapixels" in refused.value.message
     assert refused.value.upgrade_url == "/billing/pricing/"
     assert not Job.objects.exists() and not OrmQ.objects.exists()
+    assert policy.jobs_used(owner) == 0  # the refused job is not counted against the quota
     # x2 is 14.4 MP: allowed.
     assert services.submit(owner, photo, "waifu2x", {"style": "photo", "scale": 2, "noise": 0}).pk
 

@@ -58,7 +58,7 @@ def test_realsr_and_waifu2x_jobs_run_in_a_real_cluster(stack):
         return all(s["finished"] for s in states) and states
 
     states = stack.wait_for(finished, timeout=240, what="both jobs to finish")
-    assert [s["status"] for s in states] == ["succeeded", "succeeded"], states
+    assert [s["status"] for s in states] == ["succeeded", "succeeded"], (states, stack.log("cluster"))
     assert [(s["result_width"], s["result_height"]) for s in states] == [(64, 64), (32, 32)]
     assert all(s["progress"] == 100 for s in states)
 
@@ -70,7 +70,7 @@ def test_realsr_and_waifu2x_jobs_run_in_a_real_cluster(stack):
 
     jobs = stack.jobs()
     assert jobs[doomed]["status"] == "canceled" and jobs[doomed]["attempts"] == 0
-    assert all(jobs[i]["attempts"] == 1 for i in ids)
+    assert all(jobs[i]["attempts"] == 1 for i in ids), (jobs, stack.log("cluster"))
     made = [name for i in ids for name in (jobs[i]["result"], display_name(jobs[i]["result"]))]
     assert stack.result_files() == sorted([*made, format_name(jobs[ids[1]]["result"], "webp")])
     assert stack.get("/notifications/unread.json").json()["count"] == 2

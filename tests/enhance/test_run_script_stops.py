@@ -14,6 +14,10 @@ from tests.enhance.stack import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    # It never touches the run's database: once, in the SQLite pass of `make test`, is enough.
+    pytestmark = [pytestmark, pytest.mark.skip(reason="database-independent: runs in the SQLite pass")]
+
 
 @pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
 def test_run_script_stops_cleanly(tmp_path, how):
