@@ -36,7 +36,10 @@ def test_kinds_and_option_dependencies_of_restoration(owner_api):
     assert [use["kind"] for use in bopb["uses"]] == ["restore", "restore_scratches"]
     assert bopb["uses"][1]["preset"] == {"scratches": True}
     hr = next(o for o in bopb["options"] if o["name"] == "hr")
-    assert hr["kind"] == "bool" and hr["applies_when"] == {"scratches": [True]}
+    # hr also sets the face size (512 x 512), so it applies with or without scratch repair
+    assert hr["kind"] == "bool" and hr["applies_when"] == {}
+    faces = next(o for o in bopb["options"] if o["name"] == "faces")
+    assert [v["value"] for v in faces["values"]] == [None, True, False] and faces["default"] is None
 
 
 def test_everything_people_read_is_in_the_requests_language(owner_api):

@@ -36,6 +36,14 @@ def tiny_model(monkeypatch):
 
 
 @pytest.fixture
+def tiny_worker(tiny_model, db):
+    """A live worker whose capability record says it runs the tiny model too."""
+    from tests.workers import publish_worker
+
+    return publish_worker(("realsr", "waifu2x", "tiny"), host="tiny-worker")
+
+
+@pytest.fixture
 def unpriced_model():
     catalog.register(tiny_pipeline.SPEC)
     yield tiny_pipeline.SPEC
@@ -57,7 +65,7 @@ def test_the_photo_page_offers_it_under_its_kind_with_its_options(tiny_model, ow
     assert 'id="enhance-sr-tiny-invert" name="invert"' in sr
 
 
-def test_the_api_lists_it(tiny_model, owner):
+def test_the_api_lists_it(tiny_model, tiny_worker, owner):
     models = {m["id"]: m for m in _api(owner).get("/api/v1/models/").json()}
     tiny = models["tiny"]
     assert (tiny["label"], tiny["available"], tiny["allowed_by_plan"]) == ("Tiny test model", True, True)
@@ -67,7 +75,7 @@ def test_the_api_lists_it(tiny_model, owner):
     assert [v["value"] for v in invert["values"]] == [False, True]
 
 
-def test_a_job_runs_it_through_the_worker_and_the_result_downloads(tiny_model, owner_client, owner, photo,
+def test_a_job_runs_it_through_the_worker_and_the_result_downloads(tiny_model, tiny_worker, owner_client, owner, photo,
                                                                     django_capture_on_commit_callbacks):
     response = owner_client.post(reverse("enhance:submit", args=[photo.pk]),
                                  {"type": "sr", "model": "tiny", "invert": "true"}, **JSON)
@@ -88,7 +96,11 @@ def test_a_job_runs_it_through_the_worker_and_the_result_downloads(tiny_model, o
     assert np.abs(result[::2, ::2] - (255 - original)).max() <= 1  # inverted, each pixel a 2x2 block
     assert np.array_equal(result[::2, ::2], result[1::2, 1::2])
 
-    api_download = _api(owner).get(f"/api/v1/jobs/{job.pk}/result/", {"format": "webp"})
+    api = _api(owner)
+    preparing = api.get(f"/api/v1/jobs/{job.pk}/result/", {"format": "webp"})
+    assert preparing.status_code == 202  # WebP is made once, by a worker, on first request
+    tasks.prepare_download(job.pk, "webp")
+    api_download = api.get(f"/api/v1/jobs/{job.pk}/result/", {"format": "webp"})
     assert api_download.status_code == 200
     webp = b"".join(api_download.streaming_content) if api_download.streaming else api_download.content
     assert Image.open(io.BytesIO(webp)).size == (result.shape[1], result.shape[0])

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from albums.models import Photo
 from enhance import services
+from enhance.engine.catalog.bopb import gpu_scratch_pixels
 from enhance.models import Job
 from tests.billing.conftest import make_subscription
 from tests.workers import GPU_24GB, no_workers, publish_worker
@@ -50,12 +51,16 @@ def test_the_largest_limit_among_live_workers_decides(bopb_installed, live_worke
     with pytest.raises(services.SubmitRefused):
         services.submit(pro_owner, large, "bopb", {"scratches": True})
     gpu = publish_worker(("realsr", "waifu2x", "bopb"), device=GPU_24GB, host="gpu-1")
-    assert gpu.runnable["bopb"]["scratches"] == 24 * 200_000  # the spec's GPU default: by memory
-    with pytest.raises(services.SubmitRefused) as refused:
-        services.submit(pro_owner, large, "bopb", {"scratches": True})
-    assert "up to 4.8 megapixels" in str(refused.value)
-    _scratch_limit(gpu, None)  # SCRATCH_REPAIR_MAX_PIXELS_CUDA=0 on that host: no cap
+    # the spec's GPU default, from its memory and arithmetic (enhance/engine/catalog/bopb.py)
+    assert gpu.runnable["bopb"]["scratches"] == gpu_scratch_pixels(GPU_24GB) > 24_000_000
     assert services.submit(pro_owner, large, "bopb", {"scratches": True})
+    huge = _sized(photo, 7000, 4000)  # 28 MP: above that GPU's cap, within Pro's 40 MP uploads
+    assert gpu_scratch_pixels(GPU_24GB) < 28_000_000
+    with pytest.raises(services.SubmitRefused) as refused:
+        services.submit(pro_owner, huge, "bopb", {"scratches": True})
+    assert "megapixels" in str(refused.value)
+    _scratch_limit(gpu, None)  # SCRATCH_REPAIR_MAX_PIXELS_CUDA=0 on that host: no cap
+    assert services.submit(pro_owner, huge, "bopb", {"scratches": True})
 
 
 def test_the_limit_comes_from_the_workers_environment(pro_owner, photo):

@@ -77,10 +77,15 @@ def test_value_labels_and_help_are_translated():
 
 
 def test_an_option_the_kind_rules_out_is_not_shown():
+    from enhance.choices import _may_apply
+    from enhance.engine.catalog.spec import Choice, Option
+
     types = panel_types(EVERYTHING_RUNS)
-    assert _model(types, "restore", "bopb")["fields"] == []  # high-resolution repair needs scratch repair
-    (hr,) = _model(types, "restore_scratches", "bopb")["fields"]
-    assert hr["name"] == "hr" and hr["applies"]
+    for kind in ("restore", "restore_scratches"):  # the kind fixes scratches; hr and faces stay open
+        assert [f["name"] for f in _model(types, kind, "bopb")["fields"]] == ["hr", "faces"]
+    only_with_scratches = Option("detail", "Detail", (Choice(1, "1"),), 1, applies_when={"scratches": (True,)})
+    assert not _may_apply(only_with_scratches, {"scratches": False})
+    assert _may_apply(only_with_scratches, {"scratches": True}) and _may_apply(only_with_scratches, {})
 
 
 def test_an_unavailable_model_is_marked_and_its_kind_runs_the_other():
@@ -175,4 +180,4 @@ def test_a_jobs_options_are_summarised_from_its_spec(owner, photo):
     with translation.override("ko"):
         assert job.options_label == "스타일: 사진 · 배율: 4배 · 노이즈 제거: 없음"
     restoration = Job(owner=owner, photo=photo, model="bopb", options={"scratches": False, "hr": False})
-    assert restoration.options_label == ""  # the kind fixes scratches; high-resolution repair does not apply
+    assert restoration.options_label == "High-resolution mode: No"  # the kind label says scratches

@@ -81,7 +81,9 @@ OPTIONS = (
     ),
     Option(
         "hr",
-        gettext_noop("High-resolution scratch repair"),
+        # As the official --HR: the scratch branch's patch attention and 512 x 512 faces, so it
+        # matters with or without scratch repair.
+        gettext_noop("High-resolution mode"),
         (Choice(False, gettext_noop("No")), Choice(True, gettext_noop("Yes"))),
         default=False,
         help=gettext_noop(
@@ -106,7 +108,6 @@ OPTIONS = (
             "method does. On by default when the face weights are installed."
         ),
         kind="bool",
-        applies_when={"scratches": (True,)},
     ),
 )
 
