@@ -4,12 +4,13 @@ and listing it in PIPELINES; nothing is discovered by scanning directories."""
 from __future__ import annotations
 
 from enhance.engine.context import Pipeline
-from enhance.engine.pipelines import bopb, realsr, waifu2x
+from enhance.engine.pipelines import bopb, realesrgan, realsr, waifu2x
 
 PIPELINES: tuple[Pipeline, ...] = (
     realsr.PIPELINE,
     waifu2x.PIPELINE,
     bopb.PIPELINE,
+    realesrgan.PIPELINE,
 )
 
 

@@ -1,0 +1,137 @@
+"""Real-ESRGAN: x4plus (general photos, RRDBNet 23 blocks), x4plus-anime (illustrations,
+RRDBNet 6 blocks) and animevideov3 (SRVGGNetCompact, x2/x3/x4). The RRDBNet variants are
+the RealSR network with other weights; the compact network's x2/x3 are its x4 output
+resized down bicubically, as in the packaged ncnn graphs.
+
+Both networks zero-pad themselves, so tiles take their overlap from real image content. The
+input reaches the networks in fp32 (they cast it for their convolutions) so the compact
+net's residual base image is exact at every precision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from enhance.engine.archs.srvgg import SRVGGNetCompact
+from enhance.engine.context import OptionSpec, RunContext
+from enhance.engine.pipelines.common import (
+    image_to_tensor,
+    output_buffer,
+    prepare_network,
+    tensor_to_image,
+    tile_function,
+)
+from enhance.engine.tiling import run_tiled
+from enhance.engine.weights import builtin, store
+
+VARIANTS = ("x4plus", "x4plus-anime", "animevideov3")
+SCALES = (2, 3, 4)
+DEFAULTS = {"variant": "x4plus", "scale": 4}
+# variant -> scales it offers; every other (variant, scale) pair is refused with the reason below.
+VARIANT_SCALES = {"x4plus": (4,), "x4plus-anime": (4,), "animevideov3": (2, 3, 4)}
+IMPOSSIBLE_REASON = "Real-ESRGAN {variant} only upscales x4; scales 2 and 3 exist for animevideov3"
+# LR pixels. RRDBNet: as RealSR (16 px of real context keeps tiles within 40 dB of the whole
+# image). The compact net's receptive field is 18 px per side (18 3x3 convolutions) plus the
+# bicubic taps, so 20 px makes tiles match the whole image to rounding.
+TILE = {"rrdbnet": {"cpu": 128, "cuda": 256}, "srvgg": {"cpu": 512, "cuda": 512}}
+OVERLAP = {"rrdbnet": 16, "srvgg": 20}
+
+
+def weight_file(variant: str) -> str:
+    return f"{variant}.safetensors"
+
+
+def network_family(variant: str) -> str:
+    return "srvgg" if variant == "animevideov3" else "rrdbnet"
+
+
+def _as_scale(value) -> int:
+    try:
+        number = int(value)
+        if isinstance(value, bool) or isinstance(value, float) and value != number:
+            raise ValueError
+    except (TypeError, ValueError):
+        number = None
+    if number not in SCALES:
+        raise ValueError(f"realesrgan scale must be one of {', '.join(map(str, SCALES))}; got {value!r}")
+    return number
+
+
+class RealESRGANPipeline:
+    model_id = "realesrgan"
+    label = "Real-ESRGAN (photos and anime, x2-x4 super-resolution)"
+
+    def option_specs(self) -> tuple[OptionSpec, ...]:
+        return (
+            OptionSpec(
+                "variant",
+                "Variant",
+                VARIANTS,
+                DEFAULTS["variant"],
+                "x4plus: general photos; x4plus-anime: illustrations; animevideov3: fast compact anime model",
+            ),
+            OptionSpec("scale", "Scale", SCALES, DEFAULTS["scale"], "2 and 3 only with animevideov3"),
+        )
+
+    def validate_options(self, options: dict | None) -> dict:
+        options = dict(options or {})
+        unknown = sorted(set(options) - set(DEFAULTS))
+        if unknown:
+            raise ValueError(f"unknown realesrgan option(s) {', '.join(unknown)}; allowed: variant, scale")
+        variant = options.get("variant", DEFAULTS["variant"])
+        if variant not in VARIANTS:
+            raise ValueError(f"realesrgan variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
+        scale = _as_scale(options.get("scale", DEFAULTS["scale"]))
+        if scale not in VARIANT_SCALES[variant]:
+            raise ValueError(IMPOSSIBLE_REASON.format(variant=variant))
+        return {"variant": variant, "scale": scale}
+
+    def weights_status(self, weights_dir: Path) -> tuple[bool, str]:
+        # Any variant installed counts: one imported from a checkpoint without the package is usable,
+        # and running a variant that is missing raises WeightsMissingError naming the command.
+        if any(store.has_files(weights_dir, builtin.REALESRGAN_DIR, [name]) for name in builtin.realesrgan_catalogue()):
+            return True, ""
+        if builtin.can_import("realesrgan"):
+            return True, ""  # imported from the installed package on first use
+        return False, f"Real-ESRGAN weights are not installed; run: {builtin.IMPORT_COMMAND}"
+
+    def output_size(self, width: int, height: int, options: dict) -> tuple[int, int]:
+        scale = self.validate_options(options)["scale"]
+        return width * scale, height * scale
+
+    def network(self, variant: str, scale: int, ctx: RunContext) -> torch.nn.Module:
+        filename = weight_file(variant)
+
+        def build():
+            builtin.ensure_imported("realesrgan", ctx.weights_dir, [filename])
+            kind = builtin.realesrgan_catalogue()[filename][1]
+            state = store.load_file(ctx.weights_dir, builtin.REALESRGAN_DIR, filename)
+            if kind == "srvgg":
+                return prepare_network(lambda: SRVGGNetCompact(out_scale=scale), state, ctx)
+            return prepare_network(lambda: builtin.realesrgan_network(kind), state, ctx)
+
+        return ctx.network(f"realesrgan/{variant}/x{scale}", build)
+
+    def run(self, img: Image.Image, options: dict, ctx: RunContext) -> Image.Image:
+        options = self.validate_options(options)
+        variant, scale = options["variant"], options["scale"]
+        family = network_family(variant)
+        net = self.network(variant, scale, ctx)
+        tile = TILE[family].get(ctx.device.type, 128) if ctx.tile_size is None else ctx.tile_size
+        out = run_tiled(
+            tile_function(net, ctx, scale=scale, input_dtype=torch.float32),
+            image_to_tensor(img),
+            scale=scale,
+            tile=tile,
+            overlap=OVERLAP[family],
+            out=output_buffer(img.height * scale, img.width * scale),
+            progress=ctx.report,
+            should_cancel=ctx.should_cancel,
+            stage="realesrgan",
+        )
+        return tensor_to_image(out)
+
+
+PIPELINE = RealESRGANPipeline()
