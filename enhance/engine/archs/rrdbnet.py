@@ -82,8 +82,10 @@ class RRDBNet(nn.Module):
         self.conv_last = nn.Conv2d(nf, out_nc, 3, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        compute = self.conv_first.weight.dtype
-        fea = self.conv_first(x.to(compute)).float()
+        # conv_first may be kept in fp32 (Real-ESRGAN: the input pixels k/255 rounded to bf16
+        # cost about 9 dB), so the compute dtype is read from the trunk.
+        compute = next(self.RRDB_trunk.parameters()).dtype
+        fea = self.conv_first(x.to(self.conv_first.weight.dtype)).float()
         trunk = self.RRDB_trunk(fea)
         fea = (fea + self.trunk_conv(trunk.to(compute)).float()).to(compute)
         fea = conv_lrelu(self.upconv1, F.interpolate(fea, scale_factor=2, mode="nearest"))

@@ -3,6 +3,7 @@ device/precision, and the per-tile function (uint8 in, uint8 out) the tiler call
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -48,9 +49,18 @@ def load_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor
     return model.eval().requires_grad_(False)
 
 
-def prepare_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor], ctx: RunContext) -> nn.Module:
+def prepare_network(
+    factory: Callable[[], nn.Module],
+    state: dict[str, torch.Tensor],
+    ctx: RunContext,
+    fp32_modules: tuple[str, ...] = (),
+) -> nn.Module:
+    """`fp32_modules` stay in fp32 at every precision (and so keep PyTorch's convolution)."""
     model = load_network(factory, state)
+    kept = {name: copy.deepcopy(model.get_submodule(name)) for name in fp32_modules}
     model = model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
+    for name, module in kept.items():
+        model.set_submodule(name, module.to(device=ctx.device, memory_format=torch.channels_last))
     if ctx.device.type == "cpu":
         keep_freed_memory()
         if ctx.dtype == torch.bfloat16:
