@@ -87,7 +87,13 @@ class RRDBNet(nn.Module):
         compute = next(self.RRDB_trunk.parameters()).dtype
         fea = self.conv_first(x.to(self.conv_first.weight.dtype)).float()
         trunk = self.RRDB_trunk(fea)
-        fea = (fea + self.trunk_conv(trunk.to(compute)).float()).to(compute)
-        fea = conv_lrelu(self.upconv1, F.interpolate(fea, scale_factor=2, mode="nearest"))
-        fea = conv_lrelu(self.upconv2, F.interpolate(fea, scale_factor=2, mode="nearest"))
-        return self.conv_last(conv_lrelu(self.HRconv, fea))
+        fea = (fea + self.trunk_conv(_cast_for(self.trunk_conv, trunk)).float()).to(compute)
+        fea = conv_lrelu(self.upconv1, F.interpolate(_cast_for(self.upconv1, fea), scale_factor=2, mode="nearest"))
+        fea = conv_lrelu(self.upconv2, F.interpolate(_cast_for(self.upconv2, fea), scale_factor=2, mode="nearest"))
+        fea = conv_lrelu(self.HRconv, _cast_for(self.HRconv, fea))
+        return self.conv_last(_cast_for(self.conv_last, fea))
+
+
+def _cast_for(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    # Any layer may have been kept in fp32 (prepare_network's fp32_modules); no copy when it was not.
+    return x.to(next(module.parameters()).dtype)
