@@ -32,14 +32,15 @@ DEFAULTS = {"variant": "x4plus", "scale": 4}
 # variant -> scales it offers; every other (variant, scale) pair is refused with the reason below.
 VARIANT_SCALES = {"x4plus": (4,), "x4plus-anime": (4,), "animevideov3": (2, 3, 4)}
 IMPOSSIBLE_REASON = "Real-ESRGAN {variant} only upscales x4; scales 2 and 3 exist for animevideov3"
-# LR pixels. The GAN-trained RRDBNets reach much further than RealSR's: measured on a 72x64
-# input cut into 24 px tiles, 16 px of real context gave 20 dB against the whole image
-# (x4plus and x4plus-anime alike), 24 px 38 dB, 32 px 53 dB (anime). Hence 32, at a
-# cost of (128+64)^2 / 128^2 = 2.25x the pixels per interior CPU tile. The compact net's
-# receptive field is 18 px per side (18 3x3 convolutions) plus the bicubic taps, so 20 px
-# makes its tiles match the whole image to rounding.
+# LR pixels. The GAN-trained RRDBNets reach much further than RealSR's (16 px there).
+# x4plus-anime, 72x64 input in 24 px tiles: 16 px of real context gave 20 dB against the
+# whole image, 24 px 38 dB, 32 px 53 dB. x4plus, 170x140 input at the 128 px CPU tile:
+# 32 px 30.7 dB, 48 px 36.4 dB, 64 px >= 40 dB; an interior tile then costs
+# (128+128)^2 / 128^2 = 4x its pixels (see docs/benchmarks.md). The compact net's receptive
+# field is 18 px per side (18 3x3 convolutions) plus the bicubic taps, so 20 px makes its
+# tiles match the whole image to rounding.
 TILE = {"rrdbnet": {"cpu": 128, "cuda": 256}, "srvgg": {"cpu": 512, "cuda": 512}}
-OVERLAP = {"rrdbnet": 32, "srvgg": 20}
+OVERLAP = {"x4plus": 64, "x4plus-anime": 32, "animevideov3": 20}
 
 
 def weight_file(variant: str) -> str:
@@ -130,7 +131,7 @@ class RealESRGANPipeline:
             image_to_tensor(img),
             scale=scale,
             tile=tile,
-            overlap=OVERLAP[family],
+            overlap=OVERLAP[variant],
             out=output_buffer(img.height * scale, img.width * scale),
             progress=ctx.report,
             should_cancel=ctx.should_cancel,
