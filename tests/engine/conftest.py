@@ -17,7 +17,7 @@ IMPORT_SECONDS: dict[str, float] = {}
 @pytest.fixture(scope="session")
 def engine_weights_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("engine-weights")
-    for model_id, job in (("realsr", builtin.import_realsr_ncnn), ("waifu2x", builtin.import_waifu2x_ncnn)):
+    for model_id, job in builtin.IMPORTERS.items():
         started = time.perf_counter()
         job(folder)
         IMPORT_SECONDS[model_id] = time.perf_counter() - started

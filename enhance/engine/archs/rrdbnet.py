@@ -82,10 +82,18 @@ class RRDBNet(nn.Module):
         self.conv_last = nn.Conv2d(nf, out_nc, 3, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        compute = self.conv_first.weight.dtype
-        fea = self.conv_first(x.to(compute)).float()
+        # conv_first may be kept in fp32 (Real-ESRGAN: the input pixels k/255 rounded to bf16
+        # cost about 9 dB), so the compute dtype is read from the trunk.
+        compute = next(self.RRDB_trunk.parameters()).dtype
+        fea = self.conv_first(x.to(self.conv_first.weight.dtype)).float()
         trunk = self.RRDB_trunk(fea)
-        fea = (fea + self.trunk_conv(trunk.to(compute)).float()).to(compute)
-        fea = conv_lrelu(self.upconv1, F.interpolate(fea, scale_factor=2, mode="nearest"))
-        fea = conv_lrelu(self.upconv2, F.interpolate(fea, scale_factor=2, mode="nearest"))
-        return self.conv_last(conv_lrelu(self.HRconv, fea))
+        fea = (fea + self.trunk_conv(_cast_for(self.trunk_conv, trunk)).float()).to(compute)
+        fea = conv_lrelu(self.upconv1, F.interpolate(_cast_for(self.upconv1, fea), scale_factor=2, mode="nearest"))
+        fea = conv_lrelu(self.upconv2, F.interpolate(_cast_for(self.upconv2, fea), scale_factor=2, mode="nearest"))
+        fea = conv_lrelu(self.HRconv, _cast_for(self.HRconv, fea))
+        return self.conv_last(_cast_for(self.conv_last, fea))
+
+
+def _cast_for(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    # Any layer may have been kept in fp32 (prepare_network's fp32_modules); no copy when it was not.
+    return x.to(next(module.parameters()).dtype)

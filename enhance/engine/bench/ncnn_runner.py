@@ -13,6 +13,9 @@ NCNN_MODELS = {
     "realsr": ("realsr", "REALSR_DF2K_UP4X", "data", "output", 0, 1, 4),
     "waifu2x-art": ("waifu2x", "WAIFU2X_CUNET_UP2X_DENOISE1X", "Input1", "Eltwise4", 18, 2, 2),
     "waifu2x-photo": ("waifu2x", "WAIFU2X_PHOTO_UP2X_DENOISE1X", "Input1", "Eltwise4", 7, 1, 2),
+    "realesrgan": ("realesrgan", "REALESRGAN_X4PLUS_UP4X", "data", "output", 0, 1, 4),
+    "realesrgan-anime": ("realesrgan", "REALESRGAN_X4PLUSANIME_UP4X", "data", "output", 0, 1, 4),
+    "realesrgan-animevideov3": ("realesrgan", "REALESRGAN_ANIMAVIDEOV3_UP4X", "data", "output", 0, 1, 4),
 }
 CONFIGS = ("fp16", "bf16", "fp32")
 

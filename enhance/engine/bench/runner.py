@@ -20,8 +20,18 @@ CASES = {
     "realsr": ("realsr", {}),
     "waifu2x-art": ("waifu2x", {"style": "art", "scale": 2, "noise": 1}),
     "waifu2x-photo": ("waifu2x", {"style": "photo", "scale": 2, "noise": 1}),
+    "realesrgan": ("realesrgan", {"variant": "x4plus"}),
+    "realesrgan-anime": ("realesrgan", {"variant": "x4plus-anime"}),
+    "realesrgan-animevideov3": ("realesrgan", {"variant": "animevideov3", "scale": 4}),
 }
-DEFAULT_SIZES = {"realsr": (128, 96), "waifu2x-art": (384, 256), "waifu2x-photo": (384, 256)}
+DEFAULT_SIZES = {
+    "realsr": (128, 96),
+    "waifu2x-art": (384, 256),
+    "waifu2x-photo": (384, 256),
+    "realesrgan": (128, 96),
+    "realesrgan-anime": (128, 96),
+    "realesrgan-animevideov3": (384, 256),
+}
 
 
 @dataclass

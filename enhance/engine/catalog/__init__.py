@@ -5,14 +5,14 @@ scanning directories."""
 
 from __future__ import annotations
 
-from enhance.engine.catalog import bopb, realsr, waifu2x
+from enhance.engine.catalog import bopb, realesrgan, realsr, waifu2x
 from enhance.engine.catalog.spec import ModelSpec, gettext_noop
 
 CATALOG: list[ModelSpec] = [
     realsr.SPEC,
     waifu2x.SPEC,
     bopb.SPEC,
-    # realesrgan.SPEC (enhance/engine/catalog/realesrgan.py) joins with its pipeline.
+    realesrgan.SPEC,
 ]
 
 # Stages every pipeline may report, besides its own.

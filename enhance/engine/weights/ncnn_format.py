@@ -6,6 +6,7 @@ ship). Only what those graphs use is supported; anything else is refused with a 
   a negative key -23300-k holds an array for id k: "count,v1,v2,...".
 .bin: for every layer with weights, in layer order, the weight blob prefixed by a 4-byte
   tag (0x01306B47 fp16, 0 fp32), padded to 4 bytes; then the bias as untagged fp32.
+  PReLU (Real-ESRGAN's compact network) stores its slopes as untagged fp32, count 0=.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ MAGIC = 7767517
 TAG_FP16 = 0x01306B47
 TAG_FP32 = 0x00000000
 # Layers without weights we accept (their params are read but carry no data in .bin).
-WEIGHTLESS = {"Input", "Split", "Concat", "Eltwise", "BinaryOp", "Interp", "Pooling", "Crop", "ReLU", "Sigmoid"}
+WEIGHTLESS = {
+    "Input", "Split", "Concat", "Eltwise", "BinaryOp", "Interp", "Pooling", "Crop", "ReLU", "Sigmoid", "PixelShuffle",
+}
 WEIGHTED = {"Convolution", "Deconvolution", "InnerProduct"}
 
 
@@ -120,6 +123,11 @@ def read_bin(layers: list[NcnnLayer], data: bytes, source: str = ".bin") -> list
             continue
         if layer.type == "Scale" and layer.param(0) == -233:
             continue  # scale comes from the second input blob
+        if layer.type == "PReLU":
+            count = int(layer.param(0))
+            layer.weights["weight"] = reader.raw_fp32(count, f"{layer.name} slope")
+            layer.weight_tag = TAG_FP32
+            continue
         if layer.type not in WEIGHTED:
             raise WeightsFormatError(f"{source}: layer type {layer.type} ({layer.name}) is not supported")
         size_key = 2 if layer.type == "InnerProduct" else 6

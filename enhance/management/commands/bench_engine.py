@@ -20,7 +20,10 @@ class Command(BaseCommand):
     help = "Benchmark the engine (MP/s, seconds, peak memory) against the ncnn runtime."
 
     def add_arguments(self, parser):
-        parser.add_argument("--models", default="realsr,waifu2x-art,waifu2x-photo")
+        parser.add_argument(
+            "--models",
+            default="realsr,waifu2x-art,waifu2x-photo,realesrgan,realesrgan-anime,realesrgan-animevideov3",
+        )
         parser.add_argument("--sizes", help="input sizes for every model, e.g. 128x96,256x192 (default per model)")
         parser.add_argument("--precisions", default="fp32,bf16")
         parser.add_argument(
@@ -78,7 +81,7 @@ class Command(BaseCommand):
         precisions = tuple(p for p in opts["precisions"].split(",") if p)
         log = (lambda *a: None) if opts["json"] else (lambda text: self.stdout.write(text))
         weights_dir = default_weights_dir()
-        for model_id in ("realsr", "waifu2x"):
+        for model_id in ("realsr", "waifu2x", "realesrgan"):
             builtin.ensure_imported(model_id, weights_dir, [])
         report = {
             "torch": torch.__version__,

@@ -1,7 +1,8 @@
 """ncnn layers -> a PyTorch state dict for one of our networks.
 
 The network's Conv2d / ConvTranspose2d / Linear modules, in declaration order, must match the
-.param's weighted layers in file order, type and shape; anything else is refused. ncnn keeps
+.param's weighted layers in file order, type and shape; anything else is refused. PReLU
+slopes count as weighted layers (one slope per channel, no bias). ncnn keeps
 Deconvolution weights as (out, in, kh, kw) while ConvTranspose2d wants (in, out, kh, kw);
 ncnn's deconvolution scatters each input pixel with the kernel as stored, like PyTorch, so no
 spatial flip is needed (checked by the parity tests against the ncnn runtime).
@@ -16,7 +17,12 @@ from torch import nn
 from enhance.engine.errors import WeightsFormatError
 from enhance.engine.weights.ncnn_format import NcnnLayer, weighted_layers
 
-_KINDS = {nn.Conv2d: "Convolution", nn.ConvTranspose2d: "Deconvolution", nn.Linear: "InnerProduct"}
+_KINDS = {
+    nn.Conv2d: "Convolution",
+    nn.ConvTranspose2d: "Deconvolution",
+    nn.Linear: "InnerProduct",
+    nn.PReLU: "PReLU",
+}
 
 
 def parameter_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -24,7 +30,7 @@ def parameter_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 
 def _check_geometry(layer: NcnnLayer, module: nn.Module, where: str) -> None:
-    if isinstance(module, nn.Linear):
+    if isinstance(module, (nn.Linear, nn.PReLU)):
         return
     kernel = int(layer.param(1))
     stride = int(layer.param(3, 1))
@@ -58,7 +64,7 @@ def state_dict_from_ncnn(layers: list[NcnnLayer], model: nn.Module, source: str)
             weight = weight.reshape(shape)
         prefix = f"{name}." if name else ""
         state[f"{prefix}weight"] = torch.from_numpy(np.ascontiguousarray(weight))
-        if module.bias is not None:
+        if getattr(module, "bias", None) is not None:
             if "bias" not in layer.weights or layer.weights["bias"].size != module.bias.numel():
                 raise WeightsFormatError(f"{where}: bias missing or of the wrong size")
             state[f"{prefix}bias"] = torch.from_numpy(layer.weights["bias"].copy())
