@@ -137,7 +137,7 @@ def test_usage_summary_for_free_and_pro(user):
     assert (summary["jobs_used"], summary["jobs_limit"], summary["jobs_left"]) == (1, 30, 29)
     assert summary["max_pixels"] == 4_000_000
     assert summary["retention_days"] == 30
-    assert summary["models"] == ["realsr", "waifu2x"]
+    assert summary["models"] == ["realesrgan", "realsr", "waifu2x"]
     assert summary["renewal_date"] is None
     assert summary["usage_resets_on"] > timezone.localdate() and summary["usage_resets_on"].day == 1
 
@@ -146,7 +146,7 @@ def test_usage_summary_for_free_and_pro(user):
     summary = policy.usage_summary(user)
     assert (summary["plan"], summary["jobs_limit"], summary["jobs_left"]) == ("pro", 1000, 999)
     assert summary["retention_days"] is None
-    assert summary["models"] == ["bopb", "realsr", "waifu2x"]
+    assert summary["models"] == ["bopb", "realesrgan", "realsr", "waifu2x"]
     assert summary["renewal_date"] == timezone.localdate(period_end)
     assert summary["period_start"] == policy.month_start(timezone.now())
     assert summary["cancel_at_period_end"] is True

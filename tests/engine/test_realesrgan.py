@@ -170,22 +170,22 @@ def test_options_defaults_and_output_size():
     }
     assert output_size("realesrgan", 10, 7, {}) == (40, 28)
     assert output_size("realesrgan", 10, 7, {"variant": "animevideov3", "scale": 2}) == (20, 14)
-    specs = {o.name: o for o in realesrgan.PIPELINE.option_specs()}
-    assert specs["variant"].choices == ("x4plus", "x4plus-anime", "animevideov3")
-    assert specs["scale"].choices == (2, 3, 4) and specs["scale"].default == 4
+    spec = realesrgan.PIPELINE.spec
+    assert spec.option("variant").values == ("x4plus", "x4plus-anime", "animevideov3")
+    assert spec.option("scale").values == (2, 3, 4) and spec.option("scale").default == 4
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"variant": "x4plus", "scale": 2}, "x4plus only upscales x4; scales 2 and 3 exist for animevideov3"),
-        ({"variant": "x4plus-anime", "scale": 3}, "x4plus-anime only upscales x4"),
-        ({"variant": "x2plus"}, "variant must be one of x4plus, x4plus-anime, animevideov3; got 'x2plus'"),
+        ({"variant": "x4plus", "scale": 2}, "x4plus networks only enlarge four times; choose scale 4"),
+        ({"variant": "x4plus-anime", "scale": 3}, "x4plus networks only enlarge four times"),
+        ({"variant": "x2plus"}, "variant must be one of x4plus, x4plus-anime, animevideov3; got x2plus"),
         ({"variant": "animevideov3", "scale": 8}, "scale must be one of 2, 3, 4; got 8"),
         ({"scale": 2.5}, "scale must be one of 2, 3, 4"),
         ({"scale": True}, "scale must be one of 2, 3, 4"),
         ({"scale": "four"}, "scale must be one of 2, 3, 4"),
-        ({"noise": 1}, "unknown realesrgan option(s) noise; allowed: variant, scale"),
+        ({"noise": 1}, "Unknown option noise; allowed: variant, scale"),
     ],
 )
 def test_bad_options_are_refused_with_the_reason(options, message):

@@ -21,10 +21,9 @@ EVERYTHING_RUNS = {"realsr": (True, ""), "waifu2x": (True, ""), "bopb": (True, "
 
 @pytest.fixture
 def with_realesrgan():
-    """Real-ESRGAN's spec in the catalogue (its pipeline lands separately; availability is passed in)."""
-    catalog.register(realesrgan.SPEC)
-    yield realesrgan.SPEC
-    catalog.unregister("realesrgan")
+    """Real-ESRGAN's spec, catalogued (availability is passed in)."""
+    assert realesrgan.SPEC in catalog.all_specs()
+    return realesrgan.SPEC
 
 
 def _kind(types, key):
@@ -38,7 +37,7 @@ def _model(types, kind, model_id):
 def test_kinds_follow_the_catalogue_and_none_comes_first():
     types = panel_types(EVERYTHING_RUNS)
     assert [row["key"] for row in types] == ["none", "sr", "restore", "restore_scratches", "2dsr"]
-    assert [m["id"] for m in _kind(types, "2dsr")["models"]] == ["waifu2x"]
+    assert [m["id"] for m in _kind(types, "2dsr")["models"]] == ["waifu2x", "realesrgan"]
 
 
 def test_a_kind_with_several_models_lets_people_pick_one(with_realesrgan):
@@ -89,7 +88,8 @@ def test_an_option_the_kind_rules_out_is_not_shown():
 
 
 def test_an_unavailable_model_is_marked_and_its_kind_runs_the_other():
-    types = panel_types({**EVERYTHING_RUNS, "realsr": (False, "run: python manage.py import_weights builtin")})
+    down = (False, "run: python manage.py import_weights builtin")
+    types = panel_types({**EVERYTHING_RUNS, "realsr": down, "realesrgan": down})  # both SR models
     sr = _kind(types, "sr")
     assert not sr["available"] and "import_weights" in sr["reason"]
 

@@ -44,4 +44,6 @@ def test_every_page_and_api_route_is_served_without_importing_torch(stack):
     for needed in ("GET /api/v1/models/", "GET /admin/enhance/job/dashboard/", "GET /jobs/"):
         assert needed in ok
     # Downloads in every format (page and API, default and named) and the result view.
-    assert sum(1 for url in ok if "/result/" in url) == 11
+    # (JPEG and WebP answer "preparing" until a worker has made them: 202, never a 5xx.)
+    results = [code for url, code in visits if "/result/" in url]
+    assert len(results) == 11 and set(results) <= {200, 202}, results
