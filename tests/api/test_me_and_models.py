@@ -17,7 +17,7 @@ def test_me_for_a_free_user_counts_submitted_jobs(owner_api, owner, photo):
     assert (me["id"], me["email"], me["plan"]) == (owner.pk, "owner@example.com", "free")
     assert me["usage"]["jobs_this_month"] == 0
     assert me["limits"]["jobs_per_month"] == 30
-    assert me["limits"]["models"] == ["realsr", "waifu2x"]
+    assert me["limits"]["models"] == ["realesrgan", "realsr", "waifu2x"]
     assert me["limits"]["retention_days"] == 30
 
     assert owner_api.post("/api/v1/jobs/", {"photo": photo.pk, "model": "waifu2x"}, format="json").status_code == 202

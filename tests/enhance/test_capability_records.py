@@ -31,7 +31,7 @@ def test_a_worker_publishes_its_device_models_limits_and_version(empty_weights):
     assert record.process == this_worker.process_key()
     assert record.host == socket.gethostname() and record.pid == os.getpid()
     assert record.device["kind"] == "cpu" and record.device["name"] and record.device["memory_bytes"] > 0
-    assert set(record.runnable) == {"realsr", "waifu2x"}
+    assert set(record.runnable) == {"realsr", "waifu2x", "realesrgan"}  # from the installed packages
     assert "import_weights bopb" in record.missing["bopb"] or "fetch_weights" in record.missing["bopb"]
     assert record.engine_version.startswith("restore ") and "torch 2.13" in record.engine_version
     assert WorkerCapability.objects.live().filter(pk=record.pk).exists()
