@@ -101,6 +101,18 @@ class SplitHosts:
                     self.web_env)
         _wait_http(self.base_url + "/accounts/login/", "the web process", self.root / "web.log")
         self._spawn("worker", [PYTHON, "manage.py", "qcluster"], self.worker_env)
+        self._wait_for_worker_record()
+
+    def _wait_for_worker_record(self, timeout: float = 180) -> None:
+        """The web host offers a model only once a live worker's capability record says it runs it."""
+        deadline = time.monotonic() + timeout
+        sql = (
+            "SELECT count(*) FROM capabilities_workercapability "
+            "WHERE stopped_at IS NULL AND runnable::text LIKE '%%waifu2x%%'"
+        )
+        while self.query(sql)[0][0] == 0:
+            assert time.monotonic() < deadline, "the worker never published its capabilities:\n" + self.log("worker")
+            time.sleep(0.5)
 
     def stop(self) -> None:
         for process in self.processes.values():
