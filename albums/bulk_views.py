@@ -86,7 +86,7 @@ def bulk_delete(request):
             # removed by on_commit callbacks, which a rollback discards.
             photos.model.objects.filter(pk__in=ids).delete()
     except DatabaseError:
-        log.exception("bulk delete of %s photos failed; rolled back", len(photos))
+        log.exception("bulk delete failed; rolled back")
         return _answer(request, ok=False, status=503,
                        message=_("The photos could not be deleted just now; nothing was deleted. Please try again."))
     text = ngettext("%(count)d photo deleted.", "%(count)d photos deleted.", len(ids)) % {"count": len(ids)}

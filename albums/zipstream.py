@@ -8,6 +8,7 @@ and saves nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -69,6 +70,24 @@ def unique_names(names: Iterable[str]) -> list[str]:
     return result
 
 
+def _missing_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from botocore.exceptions import ClientError
+    except ImportError:  # S3 support not installed
+        return (OSError,)
+    return (OSError, ClientError)
+
+
+def open_for_streaming(storage, name: str):
+    """A readable file from storage.open(); on S3 the object's body itself, read as it arrives
+    (django-storages' S3File would first download the whole object into a temporary file)."""
+    handle = storage.open(name, "rb")
+    s3_object = getattr(handle, "obj", None)
+    if s3_object is not None:
+        return contextlib.closing(s3_object.get()["Body"])
+    return handle
+
+
 def _zip_time(moment: datetime | None) -> tuple:
     if moment is None or moment.year < 1980:
         return (1980, 1, 1, 0, 0, 0)
@@ -80,16 +99,16 @@ def stream_zip(members: Iterable[Member]) -> Iterator[bytes]:
     archive = zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)
     for member in members:
         try:
-            source = member.storage.open(member.stored_name, "rb")
-        except (FileNotFoundError, OSError):
+            source = open_for_streaming(member.storage, member.stored_name)
+        except _missing_errors():
             # Gone since the selection was made (deleted meanwhile): leave it out rather than break the zip.
             log.warning("zip: %s is missing, left out", member.stored_name)
             continue
         info = zipfile.ZipInfo(member.name, date_time=_zip_time(member.modified))
         compressed = PurePosixPath(member.name).suffix.lower() in ALREADY_COMPRESSED
         info.compress_type = zipfile.ZIP_STORED if compressed else zipfile.ZIP_DEFLATED
-        with source, archive.open(info, mode="w", force_zip64=member.size >= ZIP64_FROM) as target:
-            while chunk := source.read(CHUNK):
+        with source as reader, archive.open(info, mode="w", force_zip64=member.size >= ZIP64_FROM) as target:
+            while chunk := reader.read(CHUNK):
                 target.write(chunk)
                 if pipe.pending >= CHUNK:
                     yield pipe.take()

@@ -11,7 +11,6 @@
   var bar = document.getElementById("selection-bar");
   if (!grid || !bar) return;
   var modeButton = document.getElementById("select-mode");
-  var errorBox = document.getElementById("bulk-error");
   var selecting = false;
   var anchor = null;  // the cell a Shift-click range starts from
   var suppressClick = false;  // the click that ends a long press must not open the photo
@@ -95,6 +94,7 @@
   var pressStart = null;
   function cancelPress() { if (pressTimer) clearTimeout(pressTimer); pressTimer = null; }
   grid.addEventListener("pointerdown", function (event) {
+    suppressClick = false;  // a long press is not always followed by a click
     if (event.pointerType !== "touch") return;
     var cell = event.target.closest("[data-photo-cell]");
     if (!cell || event.target.matches("[data-photo-select]")) return;
@@ -170,12 +170,6 @@
   });
 
   // ---- drag onto an album in the sidebar ----
-  function showError(text) {
-    if (!errorBox) return;
-    errorBox.textContent = text;
-    errorBox.classList.remove("d-none");
-  }
-
   grid.addEventListener("dragstart", function (event) {
     var cell = event.target.closest("[data-photo-cell]");
     if (!cell) return;
@@ -201,20 +195,12 @@
     return !!dragged || Array.prototype.indexOf.call(event.dataTransfer.types || [], DRAG_TYPE) >= 0;
   }
 
+  // A drop is the "Move to album" form sent for the dragged photos: the same request, answer and message.
   function moveTo(albumId, ids) {
     var form = document.getElementById("bulk-move-form");
-    var data = new FormData();
-    data.append("album", albumId);
-    ids.forEach(function (id) { data.append("photo", id); });
-    return fetch(form.action, {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
-    }).then(function (r) {
-      return r.json().then(function (body) {
-        if (!r.ok) throw new Error(body.error || "");
-        return body;
-      });
-    });
+    form.querySelector("select[name=album]").value = albumId;
+    withSelection(form, ids);
+    form.submit();
   }
 
   document.querySelectorAll("[data-drop-album]").forEach(function (target) {
@@ -230,9 +216,7 @@
       var ids = draggedIds(event);
       if (!ids || !ids.length) return;
       event.preventDefault();
-      moveTo(target.dataset.dropAlbum, ids)
-        .then(function () { window.location.reload(); })
-        .catch(function (error) { showError(error.message || bar.dataset.moveFailed); });
+      moveTo(target.dataset.dropAlbum, ids);
     });
   });
 
