@@ -30,13 +30,14 @@ def with_job_badges(photos):
     )
 
 
-def _grid_context(request, photos):
+def _grid_context(request, photos, album=None):
     page = Paginator(with_job_badges(photos), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "page": page,
         "photos": page.object_list,
         "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
-        "move_targets": list(request.user.albums.only("pk", "name")),  # the selection bar's "Move to album"
+        # The selection bar's "Move to album": every album but the one shown.
+        "move_targets": list(request.user.albums.exclude(pk=album.pk if album else None).only("pk", "name")),
     }
 
 
@@ -50,7 +51,7 @@ def home(request):
 @login_required
 def album_detail(request, pk):
     album = get_object_or_404(Album, pk=pk, owner=request.user)
-    context = {"album": album, **_grid_context(request, album.photos.all())}
+    context = {"album": album, **_grid_context(request, album.photos.all(), album)}
     return render(request, "albums/library.html", context)
 
 

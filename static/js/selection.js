@@ -36,7 +36,10 @@
     if (n > 0) selecting = true;
     grid.classList.toggle("selecting", selecting);
     bar.hidden = !selecting;
-    if (modeButton) modeButton.setAttribute("aria-pressed", selecting ? "true" : "false");
+    if (modeButton) {
+      modeButton.setAttribute("aria-pressed", selecting ? "true" : "false");
+      modeButton.classList.toggle("active", selecting);
+    }
     document.getElementById("selection-count").textContent = countText(n);
     document.querySelectorAll("[data-selection-count-text]").forEach(function (el) { el.textContent = countText(n); });
     bar.querySelectorAll("[data-bulk-form] button[type=submit], [data-open-dialog]").forEach(function (b) {
@@ -198,7 +201,9 @@
   // A drop is the "Move to album" form sent for the dragged photos: the same request, answer and message.
   function moveTo(albumId, ids) {
     var form = document.getElementById("bulk-move-form");
-    form.querySelector("select[name=album]").value = albumId;
+    var select = form.querySelector("select[name=album]");
+    if (!select.querySelector('option[value="' + albumId + '"]')) return;  // the album shown: already there
+    select.value = albumId;
     withSelection(form, ids);
     form.submit();
   }
