@@ -1,6 +1,6 @@
 from django.urls import path
 
-from albums import admin_views, photo_views, upload_views, views
+from albums import admin_views, bulk_views, photo_views, upload_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,9 @@ urlpatterns = [
     path("albums/<int:pk>/rename/", views.album_rename, name="album_rename"),
     path("albums/<int:pk>/delete/", views.album_delete, name="album_delete"),
     path("photos/upload/", upload_views.photo_upload, name="photo_upload"),
+    path("photos/bulk/move/", bulk_views.bulk_move, name="photos_bulk_move"),
+    path("photos/bulk/delete/", bulk_views.bulk_delete, name="photos_bulk_delete"),
+    path("photos/bulk/download/", bulk_views.bulk_download, name="photos_bulk_download"),
     path("photos/<int:pk>/", photo_views.photo_detail, name="photo_detail"),
     path("photos/<int:pk>/edit/", photo_views.photo_update, name="photo_update"),
     path("photos/<int:pk>/delete/", photo_views.photo_delete, name="photo_delete"),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,9 +18,27 @@ from albums.models import Album
 PHOTOS_PER_PAGE = 60
 
 
-def _grid_context(request, photos):
-    page = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    return {"page": page, "photos": page.object_list, "upload_max_bytes": settings.UPLOAD_MAX_BYTES}
+def with_job_badges(photos):
+    """Each photo marked `has_result` / `has_active_job` in the grid's own query (two EXISTS
+    subqueries), so the badges cost no query per photo."""
+    from enhance.models import Job, JobStatus
+
+    jobs = Job.objects.filter(photo=OuterRef("pk"))
+    return photos.annotate(
+        has_result=Exists(jobs.filter(status=JobStatus.SUCCEEDED).exclude(result="")),
+        has_active_job=Exists(jobs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])),
+    )
+
+
+def _grid_context(request, photos, album=None):
+    page = Paginator(with_job_badges(photos), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "page": page,
+        "photos": page.object_list,
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
+        # The selection bar's "Move to album": every album but the one shown.
+        "move_targets": list(request.user.albums.exclude(pk=album.pk if album else None).only("pk", "name")),
+    }
 
 
 @login_required
@@ -32,7 +51,7 @@ def home(request):
 @login_required
 def album_detail(request, pk):
     album = get_object_or_404(Album, pk=pk, owner=request.user)
-    context = {"album": album, **_grid_context(request, album.photos.all())}
+    context = {"album": album, **_grid_context(request, album.photos.all(), album)}
     return render(request, "albums/library.html", context)
 
 

@@ -28,11 +28,13 @@ def _pricing_url() -> str:
 
 
 class PolicyRefusal(Exception):
-    """The plan does not allow this job. `reason` is shown to the user (HTTP 402)."""
+    """The plan does not allow this job. `reason` is shown to the user (HTTP 402); `code` says
+    which rule refused it (`model`, `size`, `quota`), for summaries of many refusals at once."""
 
-    def __init__(self, reason: str, upgrade_url: str = "/billing/pricing/"):
+    def __init__(self, reason: str, upgrade_url: str = "/billing/pricing/", code: str = ""):
         self.reason = reason
         self.upgrade_url = upgrade_url
+        self.code = code
         super().__init__(reason)
 
 
@@ -56,6 +58,7 @@ def _check_model_and_size(plan: Plan, model_id: str, width: int, height: int) ->
             _("The %(plan)s plan does not include %(model)s. Upgrade to use it.")
             % {"plan": plan.name, "model": model_label(model_id)},
             _pricing_url(),
+            code="model",
         )
     pixels = width * height
     if pixels > plan.pixel_limit:
@@ -67,6 +70,7 @@ def _check_model_and_size(plan: Plan, model_id: str, width: int, height: int) ->
                 "limit": format_megapixels(plan.pixel_limit),
             },
             _pricing_url(),
+            code="size",
         )
 
 
@@ -95,6 +99,7 @@ def admit(user, model_id: str, *, width: int, height: int) -> Admission:
                 "reset": formats.date_format(next_month_start(month), "DATE_FORMAT"),
             },
             _pricing_url(),
+            code="quota",
         )
     return Admission(priority=plan.priority)
 

@@ -21,13 +21,16 @@ log = logging.getLogger(__name__)
 
 class SubmitRefused(Exception):
     """The job was not created; `message` is for the user, `status` the HTTP status (400, 402, 404).
-    `field` names the input to blame when there is one (`model`, `options`, `options.scale`)."""
+    `field` names the input to blame when there is one (`model`, `options`, `options.scale`).
+    `code` names the rule (`not_found`, `unknown_model`, `unavailable`, `options`, `too_large`,
+    `output_too_large`, `plan_model`, `plan_size`, `plan_quota`) so a batch can sum up its refusals."""
 
-    def __init__(self, message: str, status: int = 400, upgrade_url: str = "", field: str = ""):
+    def __init__(self, message: str, status: int = 400, upgrade_url: str = "", field: str = "", code: str = ""):
         self.message = message
         self.status = status
         self.upgrade_url = upgrade_url
         self.field = field
+        self.code = code
         super().__init__(message)
 
 
@@ -42,12 +45,14 @@ def _available(model_id: str):
         raise SubmitRefused(
             _("Unknown model “%(model)s”; choose one of: %(known)s.") % {"model": model_id, "known": known},
             field="model",
+            code="unknown_model",
         )
     if not info.available:
         # People are not told why (operators see it on the admin dashboard).
         raise SubmitRefused(
             _("%(label)s is not available right now. Please try again later.") % {"label": info.label},
             field="model",
+            code="unavailable",
         )
     return info
 
@@ -57,7 +62,8 @@ def _checked_options(info, options: dict | None) -> dict:
     from enhance.engine_text import option_error_text
 
     if options is not None and not isinstance(options, dict):
-        raise SubmitRefused(_("Options must be an object of option names and values."), field="options")
+        raise SubmitRefused(_("Options must be an object of option names and values."), field="options",
+                            code="options")
     try:
         return info.spec.validate_options(options or {})
     except ValueError as exc:
@@ -65,33 +71,38 @@ def _checked_options(info, options: dict | None) -> dict:
         raise SubmitRefused(
             _("Invalid options for %(label)s: %(reason)s") % {"label": info.label, "reason": option_error_text(exc)},
             field=f"options.{option}" if option else "options",
+            code="options",
         ) from None
+
+
+def _plan_code(refusal) -> str:
+    return f"plan_{refusal.code}" if getattr(refusal, "code", "") else "plan"
 
 
 def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
     """Validate, ask billing's policy, create the Job row and wake a worker once it is committed."""
     if photo is None or photo.owner_id != user.pk:
-        raise SubmitRefused(_("Photo not found."), 404)
+        raise SubmitRefused(_("Photo not found."), 404, code="not_found")
     info = _available(model_id)
     clean = _checked_options(info, options)
     # Refused now, with the reason, rather than left queued for a worker that never comes.
     too_large = info.size_refusal(clean, photo.width, photo.height)
     if too_large:
-        raise SubmitRefused(too_large)
+        raise SubmitRefused(too_large, code="too_large")
     try:  # the plan's own input limits first: they are what the person can act on
         policy.check_model_and_size(user, model_id, width=photo.width, height=photo.height)
     except policy.PolicyRefusal as refusal:
-        raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url) from None
+        raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url, code=_plan_code(refusal)) from None
     too_large, paid_plan_allows = output_refusal(policy.plan_for(user), model_id, clean, photo.width, photo.height)
     if too_large:
         if paid_plan_allows:
-            raise SubmitRefused(too_large, 402, reverse("billing:pricing"))
-        raise SubmitRefused(too_large)
+            raise SubmitRefused(too_large, 402, reverse("billing:pricing"), code="output_too_large")
+        raise SubmitRefused(too_large, code="output_too_large")
     with transaction.atomic():
         try:
             admission = policy.admit(user, model_id, width=photo.width, height=photo.height)
         except policy.PolicyRefusal as refusal:
-            raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url) from None
+            raise SubmitRefused(refusal.reason, 402, refusal.upgrade_url, code=_plan_code(refusal)) from None
         job = Job.objects.create(
             owner=user,
             photo=photo,
@@ -112,12 +123,13 @@ class BatchOutcome:
 
 
 def submit_batch(user, photos: Iterable, model_id: str, options: dict | None = None) -> BatchOutcome:
-    """One job per photo. Bad model/options refuse the whole batch up front (nothing is
-    queued); a policy refusal (quota used up part-way) refuses that photo and the rest."""
+    """One job per photo, each with the plan's checks. Bad model/options refuse the whole batch
+    up front (nothing is queued); a photo too large is refused alone; once the month's quota is
+    used up, that photo and the rest are refused without asking again."""
     _checked_options(_available(model_id), options)
     outcome = BatchOutcome()
     for photo in photos:
-        if outcome.refused and outcome.refused[-1][1].status == 402:
+        if outcome.refused and outcome.refused[-1][1].code == "plan_quota":
             outcome.refused.append((photo, outcome.refused[-1][1]))
             continue
         try:

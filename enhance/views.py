@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from albums.models import Album, Photo
 from enhance import services
+from enhance.batch_summary import batch_summary
 from enhance.choices import model_and_options
 from enhance.models import Job
 from enhance.status import job_payload
@@ -68,10 +69,18 @@ def submit(request, photo_id: int):
 @login_required
 @require_POST
 def submit_batch(request):
-    """One model on the selected photos (`photo` repeated) or on a whole album (`album`)."""
+    """One model on the selected photos (`photo` repeated) or on a whole album (`album`); one
+    summary of what started and what was refused, shown back on `next` (the grid) when given."""
     photos = Photo.objects.filter(owner=request.user)
     album_id = request.POST.get("album")
-    back = reverse("enhance:my_jobs")
+    back = safe_next(request, reverse("enhance:my_jobs"))
+
+    def refuse(refusal):  # from a grid (`next`), the reason is shown back on the grid
+        if "next" in request.POST and not wants_json(request):
+            messages.error(request, refusal.message)
+            return redirect(back)
+        return refused(request, refusal, back)
+
     if album_id:
         album = get_object_or_404(Album, pk=album_id, owner=request.user)
         photos = photos.filter(album=album)
@@ -80,23 +89,28 @@ def submit_batch(request):
         photos = photos.filter(pk__in=ids)
     photos = list(photos.order_by("uploaded_at", "id"))
     if not photos:
-        return refused(request, services.SubmitRefused(_("Select at least one of your photos.")), back)
+        return refuse(services.SubmitRefused(_("Select at least one of your photos.")))
     try:
         model_id, options = model_and_options(request.POST)
         outcome = services.submit_batch(request.user, photos, model_id, options)
     except services.SubmitRefused as refusal:
-        return refused(request, refusal, back)
-    if not outcome.jobs:
-        return refused(request, outcome.refused[0][1], back)
+        return refuse(refusal)
+    summary = batch_summary(request.user, outcome)
     if wants_json(request):
-        return JsonResponse({
+        body = {
             "jobs": [job_payload(job) for job in outcome.jobs],
-            "refused": [{"photo": photo.pk, "error": why.message} for photo, why in outcome.refused],
-        }, status=202)
-    messages.success(request, _("%(count)d jobs queued.") % {"count": len(outcome.jobs)})
-    if outcome.refused:
-        messages.warning(request, _("%(count)d photos were not queued: %(reason)s") % {
-            "count": len(outcome.refused), "reason": outcome.refused[0][1].message})
+            "refused": [{"photo": photo.pk, "error": why.message, "code": why.code} for photo, why in outcome.refused],
+            "summary": summary,
+        }
+        if not outcome.jobs:
+            first = outcome.refused[0][1]
+            body.update(error=summary, **({"upgrade_url": first.upgrade_url} if first.upgrade_url else {}))
+            return JsonResponse(body, status=first.status)
+        return JsonResponse(body, status=202)
+    if not outcome.jobs and "next" not in request.POST:
+        return refused(request, outcome.refused[0][1], back)
+    show = messages.error if not outcome.jobs else messages.warning if outcome.refused else messages.success
+    show(request, summary)
     return redirect(back)
 
 
