@@ -52,7 +52,8 @@ def test_jobs_go_to_a_worker_that_can_run_them_and_a_lost_worker_takes_its_model
 
     user = ApiUser.register(hosts, EMAIL, PASSWORD)
     assert user.models()["realsr"]["available"] and user.models()["waifu2x"]["available"]
-    photos = [user.upload(tiny_png(16, shade), f"photo {shade}") for shade in (40, 120, 200)]
+    # Tiny photos: RealSR on a CPU shared with other work takes seconds even at 16 x 16.
+    photos = [user.upload(tiny_png(16, shade), f"photo {shade}") for shade in (40, 200)]
 
     # Interleaved, so that wake-ups for RealSR jobs reach worker A too (they are not addressed).
     submitted = []
@@ -71,7 +72,7 @@ def test_jobs_go_to_a_worker_that_can_run_them_and_a_lost_worker_takes_its_model
         host, pid = _ran_on(hosts, job["id"])
         assert host == socket.gethostname()
         assert pid in (pids_b if model == "realsr" else pids_a | pids_b), (model, job["id"], pid, pids_a, pids_b)
-    assert hosts.query("SELECT status, count(*) FROM enhance_job GROUP BY status") == [("succeeded", 6)]
+    assert hosts.query("SELECT status, count(*) FROM enhance_job GROUP BY status") == [("succeeded", 4)]
 
     # Worker B's host vanishes: nothing withdraws its record, it expires with its heartbeat.
     hosts.kill_worker("b")
@@ -92,4 +93,4 @@ def test_jobs_go_to_a_worker_that_can_run_them_and_a_lost_worker_takes_its_model
     assert still.status_code == 202, still.text
     job = user.wait_finished(still.json()["url"])
     assert _ran_on(hosts, job["id"])[1] in pids_a
-    assert hosts.query("SELECT count(*) FROM enhance_job WHERE model = 'realsr'") == [(3,)]
+    assert hosts.query("SELECT count(*) FROM enhance_job WHERE model = 'realsr'") == [(2,)]
