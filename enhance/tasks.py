@@ -13,7 +13,9 @@ _last_reap = 0.0
 
 
 def run_next_job(job_id_hint: int | None = None) -> str:
+    from enhance.capabilities.this_worker import current_capabilities
     from enhance.worker.claim import claim_next, worker_identity
+    from enhance.worker.handoff import pass_on_wakeup
     from enhance.worker.process_setup import end_worker_process, prepare_worker_process
     from enhance.worker.runner import DEVICE_FAILED, run_claimed_job
     from enhance.worker.stopping import stop_requested
@@ -27,6 +29,8 @@ def run_next_job(job_id_hint: int | None = None) -> str:
     worker = worker_identity()
     job = claim_next(worker)  # only a job this process can run, by its own capabilities
     if job is None:
+        if pass_on_wakeup(job_id_hint, current_capabilities().runnable):
+            return "passed on"
         _reap_now_and_then()
         return "idle"
     log.info("worker %s took job %s (woken for %s, attempt %s)", worker, job.pk, job_id_hint, job.attempts)

@@ -241,6 +241,9 @@ THUMBNAIL_SIZE = 320
 # --- enhancement engine ---------------------------------------------------
 WEIGHTS_DIR = Path(env_str("RESTORE_WEIGHTS_DIR", str(VAR_DIR / "weights")))
 RESTORE_DEVICE = env_str("RESTORE_DEVICE", "cpu")
+# The models this worker offers, by catalogue id (e.g. "waifu2x,realesrgan" for a small CPU host
+# that should leave RealSR to the GPUs); empty = every model whose weights it has.
+WORKER_MODELS = env_list("RESTORE_WORKER_MODELS", [])
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # A job handed back this many times after a sticky CUDA error (the worker's GPU context died
 # under it) fails instead of going round again: the GPUs, or this photo on them, are at fault.

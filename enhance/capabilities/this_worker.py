@@ -68,7 +68,11 @@ def describe_this_worker() -> LocalCapabilities:
         return LocalCapabilities(device.as_dict(), {}, {spec.id: str(exc) for spec in all_specs()}, engine_version())
     weights_dir = default_weights_dir()
     runnable, missing = {}, {}
+    offered = _offered_models({spec.id for spec in all_specs()})
     for spec in all_specs():
+        if spec.id not in offered:
+            missing[spec.id] = f"not offered by this worker (RESTORE_WORKER_MODELS={','.join(settings.WORKER_MODELS)})"
+            continue
         try:
             ready, reason = get_pipeline(spec.id).weights_status(weights_dir)
         except Exception as exc:  # a broken pipeline module must not hide the others
@@ -79,6 +83,18 @@ def describe_this_worker() -> LocalCapabilities:
         else:
             missing[spec.id] = reason
     return LocalCapabilities(device.as_dict(), runnable, missing, engine_version())
+
+
+def _offered_models(catalogued: set[str]) -> set[str]:
+    """The models an operator lets this worker run (RESTORE_WORKER_MODELS; empty = all)."""
+    chosen = set(settings.WORKER_MODELS)
+    if not chosen:
+        return catalogued
+    unknown = chosen - catalogued
+    if unknown:
+        log.warning("RESTORE_WORKER_MODELS names models not in the catalogue: %s (known: %s)",
+                    ", ".join(sorted(unknown)), ", ".join(sorted(catalogued)))
+    return chosen & catalogued
 
 
 class _Process:

@@ -145,3 +145,22 @@ def test_a_worker_whose_device_is_missing_runs_nothing_and_says_why(empty_weight
     assert record.runnable == {} and record.device_kind == "cuda"
     assert "no CUDA GPU" in record.missing["realsr"]
     assert this_worker.capabilities_at_claim().runnable == {}
+
+
+@pytest.mark.django_db
+def test_an_operator_can_keep_a_worker_to_some_models_and_it_claims_only_those(empty_weights, settings, owner,
+                                                                               photo, caplog):
+    from enhance.worker.claim import claim_next
+
+    settings.WORKER_MODELS = ["waifu2x", "no-such-model"]  # RESTORE_WORKER_MODELS="waifu2x,no-such-model"
+    record = this_worker.publish()
+    assert set(record.runnable) == {"waifu2x"}
+    assert "RESTORE_WORKER_MODELS=waifu2x,no-such-model" in record.missing["realsr"]
+    assert "no-such-model" in caplog.text  # named for the operator, never silently dropped
+    realsr = services.submit(owner, photo, "realsr", {})
+    # Offered (the autouse live_worker fixture's record runs RealSR) but left for that worker.
+    assert claim_next("this-host:1:x") is None
+    realsr.refresh_from_db()
+    assert realsr.status == "queued"
+    waifu2x = services.submit(owner, photo, "waifu2x", {"style": "art", "scale": 2, "noise": 0})
+    assert claim_next("this-host:1:x").pk == waifu2x.pk

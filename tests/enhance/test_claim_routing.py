@@ -94,3 +94,24 @@ def test_once_its_weights_appear_the_worker_takes_the_bopb_job(owner, photo, eng
     make_subscription(owner)  # Restoration is a Pro model; the worker checks the plan again
     bopb = _queued(owner, photo, "bopb", {"scratches": False, "hr": False}, age=30)
     assert tasks.run_next_job() == f"job {bopb.pk}: succeeded"
+
+
+def test_a_wakeup_this_worker_cannot_use_goes_on_to_a_worker_that_can(owner, photo, engine_double, settings,
+                                                                      monkeypatch):
+    """Wake-ups are not addressed: a waifu2x-only worker woken for a RealSR job sends the message
+    on when another live worker runs RealSR, and keeps it when none does (no message storm)."""
+    from tests.workers import no_workers, publish_worker
+
+    woken = []
+    monkeypatch.setattr("enhance.worker.wakeup.send_wakeup", lambda job_id=None: woken.append(job_id))
+    monkeypatch.setattr("enhance.worker.handoff.time.sleep", lambda seconds: None)
+    settings.WORKER_MODELS = ["waifu2x"]
+    realsr = _queued(owner, photo, "realsr", {}, age=1)
+    assert tasks.run_next_job(realsr.pk) == "passed on"  # the autouse live worker runs RealSR
+    assert woken == [realsr.pk]
+    assert Job.objects.get(pk=realsr.pk).status == "queued"
+
+    no_workers()
+    publish_worker(["waifu2x"], host="another-cpu")  # nobody alive runs RealSR: nothing to pass on
+    woken.clear()
+    assert tasks.run_next_job(realsr.pk) == "idle" and woken == []

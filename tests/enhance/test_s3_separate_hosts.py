@@ -4,15 +4,13 @@ downloads in every format -> delete photo -> delete account, and nothing is left
 bucket or on either process's disk."""
 
 import io
-import os
 import time
 
 import pytest
 import requests
 from PIL import Image
 
-from tests.enhance.split_hosts import SplitHosts
-from tests.enhance.stack import PG_ADMIN_URL, postgres_answers
+from tests.enhance.split_hosts import ApiUser, split_hosts, tiny_png
 
 pytestmark = pytest.mark.slow
 
@@ -22,26 +20,8 @@ WAIFU2X = {"style": "art", "scale": 2, "noise": 0}
 
 @pytest.fixture
 def hosts(tmp_path, shared_weights_dir):
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        # Its processes share their own PostgreSQL database whatever the pass: run it once.
-        pytest.skip("runs in the PostgreSQL pass of `make test` (DATABASE_URL=postgresql://...)")
-    if not postgres_answers():
-        pytest.skip(f"no PostgreSQL answers at {PG_ADMIN_URL}")
-    split = SplitHosts(tmp_path, weights_dir=shared_weights_dir)
-    try:
-        split.start()
+    with split_hosts(tmp_path, weights_dir=shared_weights_dir) as split:
         yield split
-    finally:
-        split.stop()
-
-
-def _png(size: int, shade: int) -> bytes:
-    image = Image.new("RGB", (size, size), (shade, 90, 200))
-    for x in range(0, size, 2):
-        image.putpixel((x, x), (255, 255, 255))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def _image(response: requests.Response) -> Image.Image:
@@ -64,31 +44,12 @@ def _download(api: requests.Session, url: str, fmt: str) -> requests.Response:
         time.sleep(float(response.headers["Retry-After"]))
 
 
-def _wait_succeeded(api, hosts, job_url: str) -> dict:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        job = api.get(job_url, timeout=30).json()
-        if job["status"] in ("succeeded", "failed", "canceled"):
-            assert job["status"] == "succeeded", (job, hosts.log("worker"))
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"job never finished: {job}\n{hosts.log('worker')}")
-
-
 def test_upload_job_downloads_and_deletions_on_s3_with_separate_hosts(hosts):
-    api_root = hosts.base_url + "/api/v1/"
-    token = requests.post(api_root + "auth/register/", json={"email": EMAIL, "password": PASSWORD}, timeout=30)
-    assert token.status_code == 201, token.text
-    api = requests.Session()
-    api.headers["Authorization"] = f"Token {token.json()['token']}"
+    user = ApiUser.register(hosts, EMAIL, PASSWORD)
+    api, api_root = user.session, user.api_root
 
     # Upload: the original and its thumbnail are objects in the bucket.
-    photos = []
-    for index, shade in enumerate((40, 160)):
-        created = api.post(api_root + "photos/", files={"file": (f"p{index}.png", _png(24, shade), "image/png")},
-                           data={"title": f"photo {index}"}, timeout=60)
-        assert created.status_code == 201, created.text
-        photos.append(created.json())
+    photos = [user.upload(tiny_png(24, shade), f"photo {index}") for index, shade in enumerate((40, 160))]
     first, second = photos
     thumbnail = api.get(first["thumbnail_url"], timeout=30)
     assert thumbnail.history and thumbnail.history[0].status_code == 302  # a presigned S3 URL, not Django
@@ -98,11 +59,10 @@ def test_upload_job_downloads_and_deletions_on_s3_with_separate_hosts(hosts):
     # A waifu2x job on each photo, run by the worker process (the only one with weights).
     jobs = []
     for photo in photos:
-        submitted = api.post(api_root + "jobs/", json={"photo": photo["id"], "model": "waifu2x",
-                                                       "options": WAIFU2X}, timeout=30)
+        submitted = user.submit(photo, "waifu2x", WAIFU2X)
         assert submitted.status_code == 202, submitted.text
         jobs.append(submitted.json())
-    done = [_wait_succeeded(api, hosts, job["url"]) for job in jobs]
+    done = [user.wait_finished(job["url"]) for job in jobs]
     assert [(job["result_width"], job["result_height"]) for job in done] == [(48, 48), (48, 48)]
     assert done[0]["download_formats"] == ["png", "jpeg", "webp"]
 
@@ -117,11 +77,7 @@ def test_upload_job_downloads_and_deletions_on_s3_with_separate_hosts(hosts):
     assert _image(_download(api, done[1]["result_url"], "jpeg")).format == "JPEG"
 
     # The web page's before/after image is the display rendition the worker wrote.
-    web = requests.Session()
-    web.get(hosts.base_url + "/accounts/login/", timeout=30)
-    login = web.post(hosts.base_url + "/accounts/login/", timeout=30, allow_redirects=False,
-                     data={"login": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": web.cookies["csrftoken"]})
-    assert login.status_code == 302, login.text[:500]
+    web = user.web_session()
     view = web.get(f"{hosts.base_url}/jobs/{done[0]['id']}/result/view/", timeout=30)
     assert _image(view).format == "JPEG" and ".view.jpg" in view.url
 
