@@ -114,7 +114,7 @@ def test_out_of_memory_halves_the_tile_and_keeps_the_result(bopb_engine, monkeyp
 
 
 def test_out_of_memory_on_the_whole_image_falls_back_to_tiles(bopb_engine, monkeypatch):
-    img = _photo(96, 64, seed=4)
+    img = _photo(136, 100, seed=4)
     whole = enhance_image(img, "bopb", {"faces": False}, precision="fp32")
     real_encode = VaeGenerator.encode
     failures = []
@@ -129,7 +129,7 @@ def test_out_of_memory_on_the_whole_image_falls_back_to_tiles(bopb_engine, monke
     tiled = enhance_image(img, "bopb", {"faces": False}, precision="fp32")
     assert failures
     _same_photo(tiled, whole)
-    assert learned_tile("bopb@cpu/fp32") == 48  # half the longer side
+    assert learned_tile("bopb@cpu/fp32") == 68  # half the longer side
 
 
 def test_a_photo_that_never_fits_fails_with_a_sentence(bopb_engine, monkeypatch):
