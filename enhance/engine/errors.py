@@ -37,3 +37,14 @@ class OptionError(ValueError):
         self.model_id = model_id
         text = message % self.params if self.params else message
         super().__init__(f"{model_id}: {text}" if model_id else text)
+
+
+class DeviceMemoryError(EngineError):
+    """A job that cannot fit the compute device's memory even in the smallest pieces it can be
+    split into. `message` is an English message id from the catalogue with %(name)s placeholders
+    that `params` fills, so the Django side can show it in the reader's language."""
+
+    def __init__(self, message: str, params: dict | None = None):
+        self.message = message
+        self.params = dict(params or {})
+        super().__init__(message % self.params if self.params else message)

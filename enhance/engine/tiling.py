@@ -21,6 +21,12 @@
   progress (the finished share of the image's area) never moves backwards. Below 16 px the
   error propagates. With `memory_key` (model, device, precision) the smaller tile is remembered
   for the rest of the process, so the next job starts at a size that fits.
+- downscale: for a strided layer whose output is 1/downscale of its input (BOPB's stride-2
+  convolutions): fn returns (rh - 2*context) // downscale * scale rows; tiles start at multiples
+  of downscale (it joins `align`), and the image's sides must be multiples of it.
+- positioned: fn(region, rect) also receives rect = (ry0, ry1, rx0, rx1), the region's logical
+  bounds without context, for a fn that reads other tensors at the same place or treats the
+  image's edges differently (BOPB's layer-by-layer execution, pipelines/bopb_streamed.py).
 """
 
 from __future__ import annotations
@@ -96,6 +102,8 @@ def run_tiled(
     stage: str = "",
     memory_key: str | None = None,
     device: torch.device | None = None,
+    downscale: int = 1,
+    positioned: bool = False,
 ) -> torch.Tensor:
     """See the module docstring. `device` is where fn computes (for freeing memory after an OOM;
     src's device when None)."""
@@ -105,6 +113,9 @@ def run_tiled(
     width = src.shape[3] - 2 * context
     if height <= 0 or width <= 0:
         raise ValueError("image is empty")
+    if downscale < 1 or height % downscale or width % downscale:
+        raise ValueError(f"a {height} x {width} image cannot be reduced {downscale} times")
+    align = align * downscale // _gcd(align, downscale)
     compute_device = device if device is not None else src.device
     if memory_key is not None:
         known = learned_tile(memory_key)
@@ -124,7 +135,7 @@ def run_tiled(
             continue
         out_of_memory = False
         try:
-            out = _run_tile(fn, src, rect, scale, overlap, context, out)
+            out = _run_tile(fn, src, rect, scale, overlap, context, out, downscale, positioned)
         except torch.cuda.OutOfMemoryError:
             current = tile if tile > 0 else max(height, width)
             if current // 2 < MIN_TILE:
@@ -143,15 +154,26 @@ def run_tiled(
     return out
 
 
-def _run_tile(fn, src, rect, scale, overlap, context, out):
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def _run_tile(fn, src, rect, scale, overlap, context, out, downscale=1, positioned=False):
     height = src.shape[2] - 2 * context
     width = src.shape[3] - 2 * context
     y0, y1, x0, x1 = rect
+    overlap = _round_up(overlap, downscale)
     ry0, ry1 = max(y0 - overlap, 0), min(y1 + overlap, height)
     rx0, rx1 = max(x0 - overlap, 0), min(x1 + overlap, width)
     # logical [ry0, ry1) maps to src [ry0, ry1 + 2*context) because src is offset by context
     region = src[:, :, ry0 : ry1 + 2 * context, rx0 : rx1 + 2 * context]
-    result = fn(region)
+    result = fn(region, (ry0, ry1, rx0, rx1)) if positioned else fn(region)
+    if downscale > 1:  # in output pixels from here on
+        height, width = height // downscale, width // downscale
+        y0, y1, x0, x1 = y0 // downscale, y1 // downscale, x0 // downscale, x1 // downscale
+        ry0, ry1, rx0, rx1 = ry0 // downscale, ry1 // downscale, rx0 // downscale, rx1 // downscale
     expected = ((ry1 - ry0) * scale, (rx1 - rx0) * scale)
     if tuple(result.shape[2:]) != expected:
         raise RuntimeError(f"tile function returned {tuple(result.shape[2:])}, expected {expected}")

@@ -17,7 +17,7 @@ from PIL import Image
 from billing import policy
 from enhance import engine
 from enhance.engine.cuda_failures import is_out_of_memory, is_sticky_cuda_error
-from enhance.engine.errors import Cancelled, EngineError, WeightsMissingError
+from enhance.engine.errors import Cancelled, DeviceMemoryError, EngineError, WeightsMissingError
 from enhance.models import Job
 from enhance.worker.finish import (
     finish_canceled,
@@ -95,6 +95,8 @@ def user_facing_error(exc: BaseException) -> str:
     """A sentence for the owner; the stack trace goes to the log only."""
     if isinstance(exc, WeightsMissingError):
         return _("This model is not installed on the server yet. Please try again later.")
+    if isinstance(exc, DeviceMemoryError):  # the engine's own sentence, from the model's catalogue
+        return _(exc.message) % exc.params if exc.params else _(exc.message)
     if is_out_of_memory(exc):
         return _("The photo was too large for the worker's memory. Try a smaller photo or another model.")
     if isinstance(exc, MemoryError):

@@ -37,6 +37,17 @@ GPU_SCRATCH_SECONDS = 600  # a third of the default task timeout (Q_TIMEOUT 1800
 GPU_FP32_FLOPS = {7: 4e12, 8: 10e12, 9: 30e12}
 GPU_FP32_FLOPS_UNKNOWN = 4e12
 
+# Why a job that was accepted could not run on the worker's GPU (enhance.engine.errors.DeviceMemoryError).
+TOO_LARGE_FOR_DEVICE = gettext_noop(
+    "The photo was too large for the worker's memory, even restored a small piece at a time. "
+    "Try a smaller photo or another model."
+)
+SCRATCHES_TOO_LARGE_FOR_DEVICE = gettext_noop(
+    "Scratch repair compares every part of the photo with every other part, so the whole photo "
+    "must fit in the worker's graphics memory at once, and this one (%(size)s megapixels) does not. "
+    "Run restoration without scratch repair, or upload a smaller copy."
+)
+
 
 def gpu_scratch_pixels(device: DeviceInfo, processes: int = 1) -> int:
     """The cap for one of `processes` worker processes sharing this GPU (its memory and, in the

@@ -5,8 +5,10 @@ quality:   encode (VAE A) -> quality mapping -> decode (VAE B quality)
 scratches: detect scratches -> whiten them -> encode (VAE A) -> masked non-local mapping
            (hr: dilated mask and multi-scale patch attention) -> decode (VAE B scratch)
 
-The image is processed whole: the non-local mapping attends across the entire photo, so it cannot
-be tiled; its attention runs in bounded memory instead (archs/bopb/attention.py).
+A photo runs whole on the CPU; on CUDA one larger than the tile its free memory allows runs layer
+by layer over tiles with the same result (bopb_tiled.py). The non-local mapping's attention spans
+the entire photo, so it stays whole, in bounded memory (archs/bopb/attention.py) and under the
+per-device pixel cap (catalog/bopb.py).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from torch import nn
 
 from enhance.engine.catalog import bopb as catalog_bopb
 from enhance.engine.context import RunContext
-from enhance.engine.errors import WeightsMissingError
+from enhance.engine.errors import DeviceMemoryError, WeightsMissingError
 from enhance.engine.pipelines import bopb_stages as stages
+from enhance.engine.pipelines import bopb_tiled as tiled
 from enhance.engine.pipelines.bopb_faces import TURNED_OFF, run_face_stages
 from enhance.engine.weights import store
 from enhance.engine.weights.importers.bopb_faces_layout import IMPORT_COMMAND as FACES_IMPORT_COMMAND
@@ -84,10 +87,7 @@ class BopbPipeline:
         # stage 1 reports over [0, 1]; with faces it is squeezed into the first 70 %
         stage1_ctx = replace(ctx, progress=_scaled(ctx.progress, 0.7)) if opts["faces"] else ctx
         with torch.inference_mode():
-            if opts["scratches"]:
-                out = self._restore_scratched(img, opts["hr"], stage1_ctx)
-            else:
-                out = self._restore_quality(img, stage1_ctx)
+            out = self._stage_one(img, opts, stage1_ctx)
             restored = stages.uint8_to_image(out)
             del out
             if opts["faces"]:
@@ -95,6 +95,19 @@ class BopbPipeline:
                 restored = run_face_stages(restored, opts["hr"], ctx, 0.7, 1.0)
         ctx.report(1.0, "bopb: done")
         return restored
+
+    def _stage_one(self, img: Image.Image, opts: dict, ctx: RunContext) -> torch.Tensor:
+        failed = False
+        try:
+            if opts["scratches"]:
+                return self._restore_scratched(img, opts["hr"], ctx)
+            return self._restore_quality(img, ctx)
+        except torch.cuda.OutOfMemoryError:
+            # even the smallest tile did not fit (the tiler halves it down to that first)
+            failed = True
+        if failed:
+            tiled.release(ctx.device)
+            raise DeviceMemoryError(catalog_bopb.TOO_LARGE_FOR_DEVICE)
 
     def _restore_quality(self, img: Image.Image, ctx: RunContext) -> torch.Tensor:
         ctx.report(0.0, "bopb: loading networks")
@@ -105,6 +118,21 @@ class BopbPipeline:
         height, width = image.shape[2:]
         canvas = stages.reflect_pad(image, *self._pads(height, width, 4))
         ctx.check_cancel()
+
+        def in_tiles(tile: int) -> torch.Tensor:
+            restored = tiled.restore_quality(
+                encoder, mapping, decoder, stages.normalise(canvas).to(ctx.dtype), ctx, tile
+            )
+            return stages.stretch_to_uint8(restored[:, :, :height, :width])
+
+        return tiled.whole_or_tiled(
+            ctx,
+            *canvas.shape[2:],
+            lambda: self._quality_whole(encoder, mapping, decoder, canvas, height, width, ctx),
+            in_tiles,
+        )
+
+    def _quality_whole(self, encoder, mapping, decoder, canvas, height: int, width: int, ctx) -> torch.Tensor:
         ctx.report(0.05, "bopb: encoding")
         latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
         ctx.check_cancel()
@@ -139,14 +167,28 @@ class BopbPipeline:
             mask = stages.dilate(mask, stages.HR_MASK_DILATION)
         canvas = stages.whiten_scratches(canvas, mask.cpu())
         ctx.check_cancel()
+        mask = mask.to(ctx.device)
+
+        def whole() -> torch.Tensor:
+            return self._scratched_whole(encoder, mapping, decoder, canvas, mask, height, width, ctx)
+
+        def in_tiles(tile: int) -> torch.Tensor:
+            image = stages.normalise(canvas).to(ctx.dtype)
+            # the tiled passes report progress; the attention's blocks are cancellation points
+            restored = tiled.restore_scratched(
+                encoder, mapping, decoder, image, mask, hr, ctx, tile, lambda done, total: ctx.check_cancel()
+            )
+            return stages.stretch_to_uint8(restored[:, :, :height, :width])
+
+        return tiled.whole_or_tiled(ctx, *canvas.shape[2:], whole, in_tiles)
+
+    def _scratched_whole(self, encoder, mapping, decoder, canvas, mask, height: int, width: int, ctx) -> torch.Tensor:
         ctx.report(0.1, "bopb: encoding")
         latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
-        del canvas
         ctx.check_cancel()
         ctx.report(0.2, "bopb: repairing scratches")
-
         on_chunk = self._progress_hook(ctx, 0.2, 0.8, "bopb: repairing scratches")
-        latent = mapping(latent, mask.to(ctx.device), on_chunk)
+        latent = mapping(latent, mask, on_chunk)
         ctx.check_cancel()
         ctx.report(0.85, "bopb: decoding")
         restored = decoder.decode(latent)
