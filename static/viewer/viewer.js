@@ -286,7 +286,19 @@
     render();
   }
 
+  // Tab cycles inside the open viewer (the page behind it is inert).
+  function keepFocusInside(event) {
+    var focusable = $$("button, select, input, [tabindex='0']").filter(function (el) {
+      return !el.disabled && el.offsetParent !== null;
+    });
+    if (!focusable.length) return;
+    var first = focusable[0], last = focusable[focusable.length - 1];
+    if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+    else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+  }
+
   function onKey(event) {
+    if (event.key === "Tab") { keepFocusInside(event); return; }
     var tag = event.target.tagName;
     if (tag === "SELECT" || (tag === "INPUT" && event.key.indexOf("Arrow") === 0)) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;

@@ -20,7 +20,7 @@ LEFT_FRAME = "#photo-viewer [data-viewer-pane=left] [data-viewer-frame]"
 LEFT_IMAGE = "#photo-viewer [data-viewer-pane=left] img"
 
 
-def drawing_bytes(size=(160, 120)) -> bytes:
+def drawing_bytes(size=(120, 90)) -> bytes:
     """A small line drawing saved as a rough JPEG: what 2D SR and its denoising are for."""
     image = Image.new("RGB", size, (250, 246, 236))
     draw = ImageDraw.Draw(image)
@@ -138,19 +138,19 @@ def test_compare_the_original_with_a_chosen_older_result_and_side_by_side_in_ste
     open_viewer(page, live_server, photo, button="#compare-in-viewer")
     captions = page.locator("#photo-viewer [data-viewer-caption]")
     # The newest success is the default; captions name the model, its options and the size.
-    assert captions.nth(0).inner_text() == "Original · 160 × 120"
-    assert captions.nth(1).inner_text() == "SR (RealSR) · 640 × 480"
+    assert captions.nth(0).inner_text() == "Original · 120 × 90"
+    assert captions.nth(1).inner_text() == "SR (RealSR) · 480 × 360"
     assert page.get_attribute("[data-viewer-mode-button=slider]", "aria-pressed") == "true"
 
     page.select_option("#viewer-right", f"job-{older.pk}")
     right = captions.nth(1).inner_text()
     assert right.startswith("2D SR (waifu2x) · ") and "Style: Art" in right and "Noise" in right
-    assert right.endswith("320 × 240")
-    wait_until(page, "document.querySelector('#photo-viewer [data-viewer-pane=right] img').naturalWidth === 320")
+    assert right.endswith("240 × 180")
+    wait_until(page, "document.querySelector('#photo-viewer [data-viewer-pane=right] img').naturalWidth === 240")
 
     # The slider lives inside the zoomed view: zoom, then move the split by keyboard.
-    page.click("[data-viewer-zoom=actual]")  # 1:1 of the sharper image shown (the 320 px result)
-    assert frame_state(page)["width"] == pytest.approx(320, abs=0.5)
+    page.click("[data-viewer-zoom=actual]")  # 1:1 of the sharper image shown (the 240 px result)
+    assert frame_state(page)["width"] == pytest.approx(240, abs=0.5)
     page.focus("#viewer-split")
     for _ in range(10):
         page.keyboard.press("ArrowLeft")
@@ -161,7 +161,7 @@ def test_compare_the_original_with_a_chosen_older_result_and_side_by_side_in_ste
 
     # Any source on either side: a result on the left too.
     page.select_option("#viewer-left", f"job-{newest.pk}")
-    assert captions.nth(0).inner_text() == "SR (RealSR) · 640 × 480"
+    assert captions.nth(0).inner_text() == "SR (RealSR) · 480 × 360"
 
     page.click("[data-viewer-mode-button=side]")
     assert page.get_attribute("[data-viewer-mode-button=side]", "aria-pressed") == "true"
@@ -204,7 +204,7 @@ def test_keyboard_only(page, live_server, compared):
     page.keyboard.press("ArrowDown")
     assert frame_state(page)["transform"] != transform
     page.keyboard.press("1")
-    assert frame_state(page)["width"] == pytest.approx(640, abs=0.5)  # 1:1 of the RealSR x4 result
+    assert frame_state(page)["width"] == pytest.approx(480, abs=0.5)  # 1:1 of the RealSR x4 result
 
     # Every control is reached by Tab and has a name a screen reader reads (its visible text, or
     # hidden text beside an icon); Tab stays inside the open viewer.
@@ -251,9 +251,9 @@ def test_on_a_phone(browser, live_server, transactional_db, shared_weights_dir, 
             box = phone.locator(selector).bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
 
-        # 1:1 on a 3x screen: the 320 px result takes 320 device pixels, ~107 CSS pixels.
+        # 1:1 on a 3x screen: the 240 px result takes 240 device pixels, 80 CSS pixels.
         phone.tap("[data-viewer-zoom=actual]")
-        assert frame_state(phone)["width"] == pytest.approx(320 / 3, abs=0.5)
+        assert frame_state(phone)["width"] == pytest.approx(240 / 3, abs=0.5)
 
         # A two-finger pinch zooms in around the fingers.
         phone.tap("[data-viewer-zoom=fit]")
@@ -264,11 +264,11 @@ def test_on_a_phone(browser, live_server, transactional_db, shared_weights_dir, 
             const fire = (type, id, x) => stage.dispatchEvent(new PointerEvent(type, {pointerId: id,
                 pointerType: 'touch', isPrimary: id === 1, clientX: x, clientY: cy, bubbles: true}));
             fire('pointerdown', 1, cx - 20); fire('pointerdown', 2, cx + 20);
-            for (let step = 1; step <= 5; step++) { fire('pointermove', 1, cx - 20 - step * 10);
-                                                    fire('pointermove', 2, cx + 20 + step * 10); }
-            fire('pointerup', 1, cx - 70); fire('pointerup', 2, cx + 70);
+            for (let step = 1; step <= 5; step++) { fire('pointermove', 1, cx - 20 - step * 6);
+                                                    fire('pointermove', 2, cx + 20 + step * 6); }
+            fire('pointerup', 1, cx - 50); fire('pointerup', 2, cx + 50);
         }""")
-        assert frame_state(phone)["width"] == pytest.approx(fitted * 140 / 40, rel=0.05)
+        assert frame_state(phone)["width"] == pytest.approx(fitted * 100 / 40, rel=0.05)
         phone.tap("[data-viewer-zoom=fit]")
         phone.screenshot(path=str(artifacts_dir / "viewer-phone.png"))
 
