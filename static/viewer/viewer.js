@@ -89,7 +89,9 @@
     });
     level.textContent = Math.round(w * dpr() / ref.width * 100) + "%";
     dialog.style.setProperty("--viewer-split", state.split + "%");
-    $("[data-viewer-pane=right]").style.clipPath = state.mode === "slider" ? "inset(0 0 0 " + state.split + "%)" : "";
+    // Only the picture is clipped at the split, not the right side's caption.
+    $("[data-viewer-pane=right] [data-viewer-clip]").style.clipPath =
+      state.mode === "slider" ? "inset(0 0 0 " + state.split + "%)" : "";
     panes.forEach(sharpen);
   }
 
