@@ -23,7 +23,7 @@
 
   function readSources() {
     var node = document.getElementById("viewer-sources");
-    try { sources = JSON.parse(node ? node.textContent : "[]"); } catch (e) { sources = []; }
+    try { sources = JSON.parse(node ? node.dataset.sources : "[]"); } catch (e) { sources = []; }
     byId = {};
     sources.forEach(function (s) { byId[s.id] = s; });
   }

@@ -1,6 +1,7 @@
 """The photo page shows display renditions only: it never makes the browser download the full
 original or a full result to show a preview. The viewer gets each file's address as data."""
 
+import html as html_lib
 import json
 import re
 
@@ -32,6 +33,11 @@ def two_results(engine_double, owner, big_photo):
     return jobs
 
 
+def viewer_data(html: str) -> list[dict]:
+    attribute = re.search(r'<div hidden id="viewer-sources" data-sources="([^"]*)"', html)[1]
+    return json.loads(html_lib.unescape(attribute))
+
+
 def page_html(client, photo) -> str:
     response = client.get(reverse("photo_detail", args=[photo.pk]))
     assert response.status_code == 200
@@ -51,7 +57,7 @@ def test_no_img_on_the_page_loads_the_full_original_or_a_full_result(owner_clien
 
 def test_the_viewer_gets_the_original_and_every_result_with_captions(owner_client, big_photo, two_results):
     html = page_html(owner_client, big_photo)
-    data = json.loads(re.search(r'<script id="viewer-sources" type="application/json">(.*?)</script>', html, re.S)[1])
+    data = viewer_data(html)
     assert [s["id"] for s in data] == ["original"] + [f"job-{job.pk}" for job in reversed(two_results)]
     original, newest, older = data
     assert original["full"] == reverse("photo_original", args=[big_photo.pk])
@@ -69,7 +75,7 @@ def test_the_viewer_gets_the_original_and_every_result_with_captions(owner_clien
 def test_the_viewer_captions_are_translated(owner_client, owner, big_photo, two_results):
     owner_client.cookies["django_language"] = "ko"
     html = page_html(owner_client, big_photo)
-    data = json.loads(re.search(r'<script id="viewer-sources" type="application/json">(.*?)</script>', html, re.S)[1])
+    data = viewer_data(html)
     assert data[0]["label"] == "원본"
     assert "Style" not in data[1]["detail"]
     assert "확대" in html or "맞춤" in html  # the viewer's own controls
