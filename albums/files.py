@@ -24,11 +24,21 @@ def file_names_of(instance: models.Model) -> list[tuple[object, str]]:
     return found
 
 
+def derived_file_names_of(instance: models.Model) -> list[tuple[object, str]]:
+    """(storage, name) of files made from the instance's own files (renditions): a model lists
+    them in `derived_files()`; they may or may not exist."""
+    derived = getattr(instance, "derived_files", None)
+    return list(derived()) if derived else []
+
+
 def delete_files_of(instances) -> None:
-    """Delete, on commit, the files of one instance or of every instance in an iterable/queryset."""
+    """Delete, on commit, the files (and derived files) of one instance or of every instance in
+    an iterable/queryset."""
     if isinstance(instances, models.Model):
         instances = [instances]
-    targets = [target for instance in instances for target in file_names_of(instance)]
+    targets = [
+        target for instance in instances for target in file_names_of(instance) + derived_file_names_of(instance)
+    ]
     if targets:
         transaction.on_commit(lambda: _delete_now(targets))
 

@@ -74,6 +74,7 @@ class CleanImage:
     taken_at: datetime | None
     exif_summary: dict = field(default_factory=dict)
     thumbnail: bytes = b""
+    display: bytes = b""  # empty when the original is small enough to be shown itself
 
     @property
     def extension(self) -> str:
@@ -123,13 +124,15 @@ def _too_many_pixels(image: Image.Image | None, max_pixels: int) -> UploadReject
     return UploadRejected(message, 413)
 
 
-def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) -> CleanImage:
+def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int,
+          display_size: int | None = None) -> CleanImage:
     """Decode `data` and return a re-encoded copy: oriented, GPS removed unless kept, ICC profile kept.
 
     Whatever goes wrong inside Pillow on a file nobody here wrote is the file's problem: a
     400 with a reason and a log line, never a 500."""
     try:
-        return _clean(data, max_pixels=max_pixels, keep_gps=keep_gps, thumbnail_size=thumbnail_size)
+        return _clean(data, max_pixels=max_pixels, keep_gps=keep_gps, thumbnail_size=thumbnail_size,
+                      display_size=display_size)
     except UploadRejected:
         raise
     except MemoryError:
@@ -140,7 +143,8 @@ def clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) 
         raise UploadRejected(message, 400) from None
 
 
-def _clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int) -> CleanImage:
+def _clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int,
+           display_size: int | None) -> CleanImage:
     source = decode(data, max_pixels=max_pixels)
     source_format = source.format
     icc_profile = source.info.get("icc_profile")
@@ -165,6 +169,7 @@ def _clean(data: bytes, *, max_pixels: int, keep_gps: bool, thumbnail_size: int)
         taken_at=taken_at,
         exif_summary=summary,
         thumbnail=make_thumbnail(image, thumbnail_size),
+        display=make_display(image, display_size) if display_size and max(image.size) > display_size else b"",
     )
 
 
@@ -270,17 +275,37 @@ def _encode(image: Image.Image, target: str, *, exif: Image.Exif, icc_profile: b
     return out.getvalue()
 
 
-def make_thumbnail(image: Image.Image, size: int) -> bytes:
-    """A square, centre-cropped JPEG so every cell of the grid has the same size."""
-    thumb = image
-    if thumb.mode in _HIGH_DEPTH_MODES:
+def _eight_bit_opaque(image: Image.Image) -> Image.Image:
+    """An RGB or L copy for a JPEG: 16-bit greys scaled down, transparency on white."""
+    if image.mode in _HIGH_DEPTH_MODES:
         # 16-bit (or float) greys would clip to white in an 8-bit JPEG: scale them down first.
-        thumb = eight_bit_gray(thumb)
-    if thumb.mode not in ("RGB", "L"):
-        rgba = thumb.convert("RGBA")
+        image = eight_bit_gray(image)
+    if image.mode not in ("RGB", "L"):
+        rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
-        thumb = background
+        image = background
+    return image
+
+
+def make_display(image: Image.Image, max_side: int) -> bytes:
+    """The whole picture as a JPEG no larger than `max_side` a side, for showing on a page
+    (the photo page's preview and the viewer until it is zoomed past this size)."""
+    width, height = image.size
+    ratio = min(1.0, max_side / max(width, height))
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    view = _eight_bit_opaque(image)
+    if view.size != size:
+        # reducing_gap: a fast draft reduction first, then Lanczos; indistinguishable at this size.
+        view = view.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = io.BytesIO()
+    view.convert("RGB").save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def make_thumbnail(image: Image.Image, size: int) -> bytes:
+    """A square, centre-cropped JPEG so every cell of the grid has the same size."""
+    thumb = _eight_bit_opaque(image)
     thumb = ImageOps.fit(thumb, (size, size), method=Image.Resampling.LANCZOS)
     out = io.BytesIO()
     thumb.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)

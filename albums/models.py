@@ -49,6 +49,14 @@ class Photo(models.Model):
         when = formats.date_format(timezone.localtime(self.uploaded_at), "DATETIME_FORMAT") if self.uploaded_at else ""
         return _("Photo uploaded %(when)s") % {"when": when} if when else _("Photo")
 
+    def derived_files(self) -> list[tuple[object, str]]:
+        """Files made from the original (its display rendition), deleted with it (albums.files)."""
+        from albums.renditions import display_name
+
+        if not self.original or not self.original.name:
+            return []
+        return [(self.original.storage, display_name(self.original.name))]
+
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1_000_000

@@ -2,14 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from albums.forms import PhotoForm
 from albums.imaging import EXTENSION_FOR_FORMAT
-from albums.media import serve_file
+from albums.media import serve_file, serve_stored
 from albums.models import Photo
+from albums.renditions import Preparing, Unavailable, locate_display
 
 
 def _own_photo(request, pk) -> Photo:
@@ -78,3 +81,21 @@ def photo_download(request, pk):
 def photo_thumbnail(request, pk):
     photo = _own_photo(request, pk)
     return serve_file(request, photo.thumbnail, filename=f"thumbnail-{photo.pk}.jpg")
+
+
+@login_required
+@require_GET
+def photo_display(request, pk):
+    """The photo at display size (albums.renditions): what pages show instead of the original.
+    While a worker makes it for an older photo: 202 with Retry-After, which the page retries."""
+    photo = _own_photo(request, pk)
+    try:
+        name = locate_display(photo)
+    except Unavailable:
+        raise Http404 from None
+    except Preparing as waiting:
+        response = HttpResponse(status=202)
+        response["Retry-After"] = str(waiting.retry_after)
+        response["Cache-Control"] = "no-store"
+        return response
+    return serve_stored(request, default_storage, name, filename=f"photo-{photo.pk}.jpg")

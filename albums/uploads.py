@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from albums import imaging
 from albums.imaging import UploadRejected
 from albums.models import Album, Photo
+from albums.renditions import display_name
 
 __all__ = ["UploadRejected", "ingest_photo", "out_of_space", "read_capped", "too_large_message"]
 
@@ -65,6 +66,7 @@ def ingest_photo(owner, uploaded_file, *, album: Album | None = None, title: str
         max_pixels=settings.UPLOAD_MAX_PIXELS,
         keep_gps=owner.keep_gps,
         thumbnail_size=settings.THUMBNAIL_SIZE,
+        display_size=settings.PHOTO_DISPLAY_MAX_SIDE,
     )
     del data
     title = (title or _title_from_filename(getattr(uploaded_file, "name", "")))[:200]
@@ -76,6 +78,8 @@ def ingest_photo(owner, uploaded_file, *, album: Album | None = None, title: str
         # The client's file name never reaches storage: it could be anything.
         original = _save(f"originals/{token[:2]}/{token}.{cleaned.extension}", cleaned.data, attempted)
         thumbnail = _save(f"thumbnails/{token[:2]}/{token}.jpg", cleaned.thumbnail, attempted)
+        if cleaned.display:
+            _save(display_name(original), cleaned.display, attempted)
         with transaction.atomic():
             return Photo.objects.create(
                 owner=owner,

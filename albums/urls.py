@@ -16,6 +16,7 @@ urlpatterns = [
     path("photos/<int:pk>/edit/", photo_views.photo_update, name="photo_update"),
     path("photos/<int:pk>/delete/", photo_views.photo_delete, name="photo_delete"),
     path("photos/<int:pk>/original/", photo_views.photo_original, name="photo_original"),
+    path("photos/<int:pk>/display/", photo_views.photo_display, name="photo_display"),
     path("photos/<int:pk>/download/", photo_views.photo_download, name="photo_download"),
     path("photos/<int:pk>/thumbnail/", photo_views.photo_thumbnail, name="photo_thumbnail"),
     path("staff/photos/<int:pk>/thumbnail/", admin_views.admin_photo_thumbnail, name="admin_photo_thumbnail"),

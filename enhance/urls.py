@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/delete/", views.delete, name="delete"),
     path("jobs/<int:job_id>/result/", views_results.result_download, name="result_download"),
     path("jobs/<int:job_id>/result/view/", views_results.result_view, name="result_view"),
+    path("jobs/<int:job_id>/result/full/", views_results.result_full, name="result_full"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/unread.json", notification_views.unread, name="notifications_unread"),
     path("notifications/read-all/", notification_views.mark_all_read, name="notifications_read_all"),

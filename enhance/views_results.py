@@ -29,6 +29,13 @@ def result_view(request, job_id: int):
 
 
 @login_required
+def result_full(request, job_id: int):
+    """The result itself, inline: what the viewer loads once zoomed past the display rendition."""
+    job = _owned_result(request, job_id)
+    return serve_file(request, job.result, filename=download_name(job, "png"))
+
+
+@login_required
 def result_download(request, job_id: int):
     """?format=original|png|jpeg|webp (default original), as an attachment; a page that
     reloads itself while a worker prepares a format for the first time."""

@@ -237,6 +237,8 @@ UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 THUMBNAIL_SIZE = 320
+# Originals larger than this (long side, px) also get a JPEG this size that pages show instead.
+PHOTO_DISPLAY_MAX_SIDE = 1600
 
 # --- enhancement engine ---------------------------------------------------
 WEIGHTS_DIR = Path(env_str("RESTORE_WEIGHTS_DIR", str(VAR_DIR / "weights")))

@@ -23,6 +23,7 @@ OBJECT_ROUTES = [
     ("photo_original", "get", "photo"),
     ("photo_download", "get", "photo"),
     ("photo_thumbnail", "get", "photo"),
+    ("photo_display", "get", "photo"),
 ]
 POST_DATA = {"album_rename": {"name": "Renamed"}, "photo_update": {"title": "Renamed", "album": ""}}
 OWNER_STATUS = {"post": 302, "get": 200}
