@@ -82,9 +82,9 @@ def test_a_photo_above_the_free_limit_says_so_on_its_page_and_every_model_is_loc
 
 def test_the_refusal_area_sits_right_under_run_with_an_upgrade_link(owner_client, photo):
     html = _page(owner_client, photo)
-    run = html.index("data-run")
-    error = html.index("data-enhance-error", run)
-    assert error < html.index('data-models-for="sr"')  # before the options, not below them
+    # Next to Run and without `order-last`: shown before the options (which are), not below them.
+    assert re.search(r'data-run disabled>Run</button>\s*</div>\s*'
+                     r'<div class="col-12 small text-danger" role="alert" data-enhance-error>', html)
     assert re.search(rf'href="{PRICING}" data-enhance-upgrade hidden', html)
     # The JSON refusal the page script shows there carries the link.
     Photo.objects.filter(pk=photo.pk).update(width=2500, height=2000)
