@@ -103,7 +103,7 @@ SAMPLES: tuple[Sample, ...] = (
         size=(200, 164),
         jpeg_quality=40,
         note=_("Clip art saved small as a compressed JPEG: cleaned and enlarged twice."),
-        crop=(20, 10, 150, 150),
+        crop=(36, 0, 164, 164),
     ),
 )
 
