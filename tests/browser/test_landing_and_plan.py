@@ -25,6 +25,7 @@ def test_an_anonymous_visitor_sees_real_examples_the_options_the_plans_and_can_s
     assert page.locator("[data-licence]").first.inner_text().startswith("Source: NASA")
     assert page.locator("[data-kind]").count() == 4
     assert page.locator("[data-plan]").count() == 2
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar back at the top of the picture
     page.screenshot(path=str(artifacts_dir / "landing.png"), full_page=True)
     page.locator("[data-landing-signup]").click()
     page.wait_for_url(f"{live_server.url}/accounts/signup/")
