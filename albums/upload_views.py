@@ -8,9 +8,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from albums.models import Album
-from billing.plan_notes import upload_notice
 from albums.upload_handlers import body_too_large, install_capped_handler
 from albums.uploads import UploadRejected, ingest_photo, is_out_of_space, out_of_space, too_large_message
+from billing.plan_notes import upload_notice
 
 
 def _error(message: str, status: int) -> JsonResponse:

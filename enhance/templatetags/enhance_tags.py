@@ -72,7 +72,8 @@ def batch_model_fields(context):
     types = [row for row in panel_types() if row["models"]]
     _apply_plan_of(context.get("request"), types)
     runnable = [row["key"] for row in types if row["available"]]
-    initial = next((key for key in runnable if not _row(types, key).get("locked_badge")), runnable[0] if runnable else "")
+    in_plan = [key for key in runnable if not _row(types, key).get("locked_badge")]
+    initial = (in_plan or runnable or [""])[0]
     return {"types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial}
 
 

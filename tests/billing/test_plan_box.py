@@ -39,9 +39,10 @@ def test_the_photo_page_shows_the_plan_and_the_jobs_left_this_month(owner_client
 
 
 def test_no_jobs_left_is_said_in_the_box_with_the_upgrade_link(owner_client, owner, photo):
+    from django.utils import timezone
+
     from billing.models import MonthlyUsage
     from billing.policy import month_start
-    from django.utils import timezone
 
     MonthlyUsage.objects.create(user=owner, month=month_start(timezone.now()), jobs=FREE.jobs_per_month)
     box = _box(_page(owner_client, photo))

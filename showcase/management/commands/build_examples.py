@@ -82,7 +82,7 @@ class Command(BaseCommand):
         parser.add_argument("--skimage-data", type=Path, help="re-derive the inputs from this skimage/data folder")
         parser.add_argument("--only", action="append", default=[], help="a sample's slug (repeatable)")
         parser.add_argument("--tile", type=int, default=None, help="passed to enhance")
-        parser.add_argument("--out", type=Path, default=EXAMPLES_DIR, help="where the crops go (default: the app's static)")
+        parser.add_argument("--out", type=Path, default=EXAMPLES_DIR, help="where the crops go (default: static)")
 
     def handle(self, *args, **opts):
         samples = [s for s in SAMPLES if not opts["only"] or s.slug in opts["only"]]
