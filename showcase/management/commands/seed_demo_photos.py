@@ -33,6 +33,7 @@ class Command(BaseCommand):
             queued, waiting = demo.submit_ready(user)
             for job in queued:
                 self.stdout.write(f"Queued sample job {job.pk}: {job.model} on “{job.photo.title}”.")
+            self.stdout.flush()  # make run's console shows it now, not when this exits
             if not waiting or time.monotonic() >= deadline:
                 break
             time.sleep(POLL_SECONDS)
