@@ -47,3 +47,27 @@ def test_a_free_user_sees_the_plan_box_and_a_pro_model_cannot_be_run_into_a_refu
     assert run.is_disabled()
     locked.get_by_role("link", name="Upgrade to Pro").click()
     page.wait_for_url(f"{live_server.url}/billing/pricing/")
+
+
+def test_a_refusal_shows_next_to_run_with_the_upgrade_link(page, live_server, signed_in):
+    from django.utils import timezone
+
+    from billing.models import MonthlyUsage
+    from billing.plans import FREE
+    from billing.policy import month_start
+
+    photo = make_photo(signed_in, title="Portrait")
+    MonthlyUsage.objects.create(user=signed_in, month=month_start(timezone.now()), jobs=FREE.jobs_per_month)
+    page.goto(f"{live_server.url}/photos/{photo.pk}/")
+    assert "0 of 30 jobs left" in page.locator("[data-plan-box]").inner_text()
+    page.select_option("#enhance-type", "2dsr")
+    page.click("[data-run]")
+    error = page.locator("[data-enhance-error]")
+    error.locator("[data-enhance-upgrade]").wait_for(state="visible")
+    assert "You have used all 30 jobs" in error.inner_text()
+    # Read where the button was pressed: right under Run, above the model's options.
+    run_box = page.locator("[data-run]").bounding_box()
+    options_box = page.locator('[data-models-for="2dsr"]').bounding_box()
+    error_box = error.bounding_box()
+    assert run_box["y"] < error_box["y"] < options_box["y"]
+    assert error.locator("[data-enhance-upgrade]").get_attribute("href") == "/billing/pricing/"
