@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from albums.models import Album
 from albums.upload_handlers import body_too_large, install_capped_handler
 from albums.uploads import UploadRejected, ingest_photo, is_out_of_space, out_of_space, too_large_message
+from billing.plan_notes import upload_notice
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -61,4 +62,5 @@ def _upload(request):
         photo = ingest_photo(request.user, files[0], album=album)
     except UploadRejected as refusal:
         return _error(refusal.message, refusal.status)
-    return JsonResponse(photo_json(photo), status=201)
+    # Said now, not at Run: a photo above the plan's size limit is kept but cannot be enhanced.
+    return JsonResponse({**photo_json(photo), **upload_notice(request.user, photo)}, status=201)

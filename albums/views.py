@@ -41,8 +41,11 @@ def _grid_context(request, photos, album=None):
     }
 
 
-@login_required
 def home(request):
+    if not request.user.is_authenticated:  # a first visit shows the product, not a login form
+        from showcase.views import landing
+
+        return landing(request)
     photos = request.user.photos.all()
     context = {"album": None, **_grid_context(request, photos)}
     return render(request, "albums/library.html", context)

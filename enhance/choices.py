@@ -135,3 +135,29 @@ def model_and_options(data) -> tuple[str, dict]:
     options = {o.name: data.get(o.name) for o in spec.options if data.get(o.name, "") not in ("", None)}
     options.update(use.preset)
     return spec.id, options
+
+
+def apply_plan(types: list[dict], plan, size_notice: str = "") -> None:
+    """Mark what this person's plan does not cover: a model outside the plan gets the badge of the
+    plan that includes it, and every model gets `size_notice` when the photo is above the plan's
+    size limit. A locked model stays visible (people should see what an upgrade brings) but cannot
+    be run; its kind defaults to a model the plan covers."""
+    from billing.plan_notes import plan_with_model
+
+    for row in types:
+        for model in row["models"]:
+            model.update(locked=False, locked_badge="", locked_reason="")
+            if not plan.allows_model(model["id"]):
+                upgrade = plan_with_model(model["id"])
+                name = upgrade.name if upgrade else ""
+                model.update(locked=True, locked_badge=name,
+                             locked_reason=_("Included in the %(plan)s plan.") % {"plan": name})
+            elif size_notice:
+                model.update(locked=True, locked_reason=size_notice)
+        if not row["models"]:
+            continue
+        runnable = [m for m in row["models"] if m["available"]]
+        open_models = [m for m in runnable if not m["locked"]]
+        row["locked_badge"] = runnable[0]["locked_badge"] if runnable and not open_models else ""
+        if open_models:
+            row["default_model"] = open_models[0]["id"]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "enhance",
     "enhance.capabilities",
     "billing",
+    "showcase",
 ]
 
 MIDDLEWARE = [

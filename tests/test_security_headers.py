@@ -27,6 +27,7 @@ def _pages(owner, photo) -> list[str]:
         reverse("settings"),
         "/billing/account/",
         "/billing/pricing/",
+        reverse("landing"),
         "/admin/",
         "/admin/enhance/job/",
         f"/admin/albums/photo/{photo.pk}/change/",

@@ -42,12 +42,13 @@ class PhotoSerializer(serializers.ModelSerializer):
     format = serializers.ChoiceField(choices=PHOTO_FORMATS, read_only=True)
     original_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    above_plan_limit = serializers.SerializerMethodField()
 
     class Meta:
         model = Photo
         fields = [
             "id", "album", "title", "width", "height", "format", "bytes", "taken_at", "uploaded_at",
-            "original_url", "thumbnail_url",
+            "original_url", "thumbnail_url", "above_plan_limit",
         ]
         read_only_fields = fields
 
@@ -63,6 +64,18 @@ class PhotoSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(help_text=_("A small JPEG preview; same token.")))
     def get_thumbnail_url(self, photo: Photo) -> str:
         return self._absolute("api_photo-thumbnail", photo)
+
+    @extend_schema_field(serializers.BooleanField(
+        help_text=_("True when the photo is larger than the owner's plan enhances (`me/` has `max_pixels`); "
+                    "jobs on it are refused with 402 and an upgrade_url.")))
+    def get_above_plan_limit(self, photo: Photo) -> bool:
+        from billing.plan_notes import photo_above_plan
+        from billing.policy import plan_for
+
+        plan = self.context.get("plan")
+        if plan is None:  # one plan look-up per serializer, not per photo of a list
+            plan = self.context["plan"] = plan_for(photo.owner)
+        return photo_above_plan(plan, photo.width, photo.height)
 
 
 class PhotoUpdateSerializer(serializers.ModelSerializer):

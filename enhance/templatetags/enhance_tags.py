@@ -1,7 +1,7 @@
 from django import template
 
 from enhance.availability import model_availability
-from enhance.choices import panel_types, refresh_kind
+from enhance.choices import apply_plan, panel_types, refresh_kind
 from enhance.models import Job
 from enhance.notifications.models import Notification
 
@@ -42,6 +42,7 @@ def photo_enhance_panel(context, photo):
                 model.update(available=False, reason=too_large)
         if row["models"]:
             refresh_kind(row)
+    _apply_plan_of(request, types, photo)
     return {
         "unavailable": unavailable_models(types),
         "request": request,
@@ -53,12 +54,31 @@ def photo_enhance_panel(context, photo):
     }
 
 
-@register.inclusion_tag("enhance/_model_fields.html")
-def batch_model_fields():
+def _apply_plan_of(request, types, photo=None) -> None:
+    """Pro badges and the plan's size limit on the form (enhance.choices.apply_plan)."""
+    from billing.plan_notes import size_notice
+    from billing.policy import plan_for
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    plan = plan_for(user)
+    apply_plan(types, plan, size_notice(plan, photo.width, photo.height) if photo is not None else "")
+
+
+@register.inclusion_tag("enhance/_model_fields.html", takes_context=True)
+def batch_model_fields(context):
     """The batch form's kinds, models and options (no "None": a batch always runs something)."""
     types = [row for row in panel_types() if row["models"]]
-    initial = next((row["key"] for row in types if row["available"]), "")
+    _apply_plan_of(context.get("request"), types)
+    runnable = [row["key"] for row in types if row["available"]]
+    in_plan = [key for key in runnable if not _row(types, key).get("locked_badge")]
+    initial = (in_plan or runnable or [""])[0]
     return {"types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial}
+
+
+def _row(types, key):
+    return next(row for row in types if row["key"] == key)
 
 
 @register.filter

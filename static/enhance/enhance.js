@@ -175,6 +175,9 @@
         group.classList.toggle("d-none", !shown);
         group.disabled = !shown;
         if (shown) syncOptions(group);
+        // Outside this person's plan (a Pro model, a photo above the plan's size): shown with the
+        // upgrade link, never run into a refusal.
+        if (shown && group.hasAttribute("data-locked")) runnable = false;
       });
     });
     return runnable;
@@ -190,7 +193,6 @@
   function wireForm(form) {
     var type = form.querySelector("[data-enhance-type]");
     var run = form.querySelector("[data-run]");
-    var error = form.querySelector("[data-enhance-error]");
     function sync() { run.disabled = !syncModelFields(form); }
     form.addEventListener("change", sync);
     type.addEventListener("change", function () {
@@ -203,14 +205,26 @@
       event.preventDefault();
       askForNotificationsOnce();  // inside the click: browsers only ask on a user gesture
       run.disabled = true;
-      error.textContent = "";
+      showRefusal(form, {});
       postForm(form).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
       }).then(function (res) {
-        if (!res.ok) { error.textContent = res.body.error || ""; run.disabled = false; return; }
+        if (!res.ok) { showRefusal(form, res.body); run.disabled = false; return; }
         return refreshPanel().then(schedulePoll);
       }).catch(function () { run.disabled = false; });
     });
+  }
+
+  // A refusal beside the Run button, with the plan's upgrade link when the refusal has one.
+  function showRefusal(form, body) {
+    var error = form.querySelector("[data-enhance-error]");
+    var text = error.querySelector("[data-enhance-error-text]") || error;
+    var upgrade = error.querySelector("[data-enhance-upgrade]");
+    text.textContent = body.error || "";
+    if (upgrade) {
+      upgrade.hidden = !body.upgrade_url;
+      if (body.upgrade_url) upgrade.href = body.upgrade_url;
+    }
   }
 
   function wireActions(root) {

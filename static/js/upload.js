@@ -65,8 +65,22 @@
     ui.bar.style.width = "100%";
     ui.status.textContent = form.dataset.msgDone;
     ui.progress.setAttribute("aria-valuenow", "100");
-    // The new tile in the grid is the lasting record; the row goes once it has been seen.
-    setTimeout(function () { ui.item.remove(); }, DONE_ROW_SECONDS * 1000);
+    if (photo.plan_notice) {
+      // Above the plan's size limit: kept, but it cannot be enhanced; the row stays to say so.
+      ui.item.classList.add("upload-plan-notice");
+      const notice = document.createElement("div");
+      notice.className = "small text-body";
+      notice.dataset.planNotice = "";
+      notice.textContent = photo.plan_notice + " ";
+      const link = document.createElement("a");
+      link.href = photo.upgrade_url;
+      link.textContent = form.dataset.msgUpgrade;
+      notice.append(link);
+      ui.error.after(notice);
+    } else {
+      // The new tile in the grid is the lasting record; the row goes once it has been seen.
+      setTimeout(function () { ui.item.remove(); }, DONE_ROW_SECONDS * 1000);
+    }
     addTile(photo);
     bumpCount("[data-count-all]");
     if (albumInput) bumpCount('[data-count-album="' + albumInput.value + '"]');

@@ -79,11 +79,17 @@ def test_sidebar_lists_only_own_albums(owner_client, other_client, album):
     assert album.name not in other_client.get(reverse("home")).content.decode()
 
 
-@pytest.mark.parametrize("name", ["home", "album_create"])
+@pytest.mark.parametrize("name", ["album_create", "settings"])
 def test_anonymous_pages_redirect_to_login(anon_client, name):
     response = anon_client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_anonymous_home_is_the_landing_page_with_no_library(anon_client, photo):
+    html = anon_client.get(reverse("home")).content.decode()
+    assert "data-landing-hero" in html and "upload-zone" not in html
+    assert reverse("photo_thumbnail", args=[photo.pk]) not in html
 
 
 def test_album_create_as_owner(owner_client, owner):

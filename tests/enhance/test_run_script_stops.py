@@ -23,7 +23,9 @@ if os.environ.get("DATABASE_URL", "").startswith("postgres"):
 def test_run_script_stops_cleanly(tmp_path, how):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "PYTEST"))}
-    env.update(PORT=str(port), RESTORE_VAR_DIR=str(tmp_path / "var"))
+    # No demo sample jobs: this is the idle stop; a running job's hand-back is tested with the cluster
+    # (tests/enhance/test_clean_stop_cluster.py), and here one would stop only at its next tile.
+    env.update(PORT=str(port), RESTORE_VAR_DIR=str(tmp_path / "var"), DEMO_SAMPLES="0")
     with open(tmp_path / "run.log", "wb") as log:
         script = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)

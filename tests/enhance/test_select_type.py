@@ -134,7 +134,7 @@ def test_the_batch_form_offers_the_same_kinds_and_marks_unavailable_models(owner
     batch = batch[: batch.index("</form>")]
     assert '<option value="none"' not in batch
     assert re.search(r'<option value="restore"\s+disabled', batch)
-    assert "Old photo restoration is unavailable: run: python manage.py fetch_weights bopb" in batch
+    assert "Old photo restoration: run: python manage.py fetch_weights bopb" in batch
     assert 'id="batch-2dsr-waifu2x-scale"' in batch
 
 
