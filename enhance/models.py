@@ -67,6 +67,8 @@ class Job(models.Model):
     result_width = models.PositiveIntegerField(null=True, blank=True)
     result_height = models.PositiveIntegerField(null=True, blank=True)
     result_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    # Whether the result has transparency: JPEG downloads then offer a choice of background.
+    result_has_alpha = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from enhance.output_limits import MAX_SIDE, formats_for_size
-from enhance.renditions import FORMATS, format_name
+from enhance.renditions import BACKGROUNDS, DEFAULT_BACKGROUND, FORMATS, format_name
 
 _FROM_PILLOW = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 _LABELS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}
@@ -80,18 +80,34 @@ def resolve_format(job, fmt: str) -> str:
     return fmt
 
 
+def resolve_background(background: str | None) -> str:
+    background = (background or DEFAULT_BACKGROUND).lower()
+    if background not in BACKGROUNDS:
+        raise UnknownFormat(_("Unknown background “%(background)s”: use white, black or grey.")
+                            % {"background": background})
+    return background
+
+
+def effective_background(job, key: str, background: str) -> str:
+    """Only a JPEG of a transparent result shows its background: every other download is one
+    file whatever was asked for."""
+    return background if key == "jpeg" and job.result_has_alpha else DEFAULT_BACKGROUND
+
+
 def download_name(job, fmt_key: str) -> str:
     stem = re.sub(r"[^\w.-]+", "_", str(job.photo.title or f"photo-{job.photo_id}"))[:80].strip("._") or "photo"
     return f"{stem}-{job.model}-{job.pk}.{FORMATS[fmt_key][2]}"
 
 
-def locate_download(job, fmt: str = "original") -> Download:
-    """The stored file for a succeeded job's result in `fmt`.
+def locate_download(job, fmt: str = "original", background: str | None = None) -> Download:
+    """The stored file for a succeeded job's result in `fmt`; `background` (white, black,
+    grey) is what a JPEG shows where the result is transparent.
 
-    Raises UnknownFormat (a ValueError) for a format we do not offer, Preparing while a
-    worker makes the file, PreparationFailed when it could not."""
+    Raises UnknownFormat (a ValueError) for a format or background we do not offer, Preparing
+    while a worker makes the file, PreparationFailed when it could not."""
     key = resolve_format(job, fmt)
-    name = format_name(job.result.name, key)
+    background = effective_background(job, key, resolve_background(background))
+    name = format_name(job.result.name, key, background)
     download = Download(name=name, content_type=FORMATS[key][1], filename=download_name(job, key))
     if key == "png" or default_storage.exists(name):
         return download
@@ -100,5 +116,6 @@ def locate_download(job, fmt: str = "original") -> Download:
     if cache.add(pending_key(name), True, PENDING_SECONDS):
         from django_q.tasks import async_task
 
-        async_task("enhance.tasks.prepare_download", job.pk, key, task_name=f"download-{job.pk}-{key}")
+        async_task("enhance.tasks.prepare_download", job.pk, key, background,
+                   task_name=f"download-{job.pk}-{key}-{background}")
     raise Preparing

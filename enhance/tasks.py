@@ -64,7 +64,7 @@ def _reap_now_and_then() -> None:
         log.exception("reaper failed")
 
 
-def prepare_download(job_id: int, key: str) -> str:
+def prepare_download(job_id: int, key: str, background: str = "white") -> str:
     """Make a result's download in another format (JPEG, WebP) once, on a worker host.
 
     Queued by the download view on first request; the view serves the stored file after."""
@@ -73,21 +73,22 @@ def prepare_download(job_id: int, key: str) -> str:
 
     from enhance.models import Job, JobStatus
     from enhance.renditions import format_name, make_download
-    from enhance.results import failure_key, pending_key
+    from enhance.results import effective_background, failure_key, pending_key
     from enhance.worker.result_store import store_atomically
     from enhance.worker.stopping import stop_requested
 
     job = Job.objects.filter(pk=job_id, status=JobStatus.SUCCEEDED).exclude(result="").first()
     if job is None:
         return "gone"
-    name = format_name(job.result.name, key)
+    background = effective_background(job, key, background)
+    name = format_name(job.result.name, key, background)
     if stop_requested():
         cache.delete(pending_key(name))  # the next request queues it again, for a worker that stays
         return "stopping"
     try:
         if not default_storage.exists(name):
             pixels = (job.result_width or 0) * (job.result_height or 0)
-            make_download(default_storage, job.result.name, key, pixels, store_atomically)
+            make_download(default_storage, job.result.name, key, pixels, store_atomically, background)
     except Exception:
         log.exception("job %s: could not prepare the %s download", job_id, key)
         cache.set(failure_key(name), True, 600)

@@ -41,7 +41,7 @@ def result_download(request, job_id: int):
     reloads itself while a worker prepares a format for the first time."""
     job = _owned_result(request, job_id)
     try:
-        download = locate_download(job, request.GET.get("format", "original"))
+        download = locate_download(job, request.GET.get("format", "original"), request.GET.get("background"))
     except UnknownFormat as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     except PreparationFailed as exc:

@@ -75,6 +75,11 @@ class JobResultQuerySerializer(serializers.Serializer):
         choices=["original", "png", "jpeg", "webp"], required=False, default="original",
         help_text=_("Image format of the download; `original`: the uploaded photo's format."),
     )
+    background = serializers.ChoiceField(
+        choices=["white", "black", "grey"], required=False, default="white",
+        help_text=_("For a JPEG of a result with transparency (`result_has_alpha`): the colour "
+                    "the transparent parts are placed on."),
+    )
 
 
 class ResultPreparingSerializer(serializers.Serializer):
@@ -96,7 +101,7 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "url", "photo", "model", "options", "status", "progress", "stage", "error", "attempts",
             "queued_at", "started_at", "finished_at", "eta_seconds", "compute_seconds", "device", "precision",
-            "result_url", "result_width", "result_height", "result_bytes", "download_formats",
+            "result_url", "result_width", "result_height", "result_bytes", "result_has_alpha", "download_formats",
         ]
         read_only_fields = fields
 

@@ -153,7 +153,7 @@ class JobViewSet(
             raise ApiError(_("This job has no result (status: %(status)s).") % {"status": job.get_status_display()},
                            status_code=409, code="no_result")
         try:
-            download = locate_download(job, query.validated_data["format"])
+            download = locate_download(job, query.validated_data["format"], query.validated_data["background"])
         except UnknownFormat as exc:
             raise ApiError(str(exc)) from None
         except PreparationFailed as exc:

@@ -45,7 +45,7 @@ def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: f
             status=JobStatus.SUCCEEDED, progress=100, stage=_("Done"), finished_at=timezone.now(),
             heartbeat=timezone.now(), compute_seconds=seconds, device=device, precision=precision,
             result=stored.name, result_width=stored.width, result_height=stored.height,
-            result_bytes=stored.bytes,
+            result_bytes=stored.bytes, result_has_alpha=stored.has_alpha,
         )
         if done:
             job.refresh_from_db()

@@ -18,7 +18,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image
 from PIL.ExifTags import IFD
 
-from enhance.renditions import display_name, encode_display, family
+from enhance.renditions import display_name, encode_display, family, has_alpha
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class StoredResult:
     width: int
     height: int
     bytes: int
+    has_alpha: bool = False
 
 
 def result_name(job) -> str:
@@ -103,7 +104,8 @@ def write_result(job, image: Image.Image, original: Image.Image) -> StoredResult
     name = result_name(job)
     store_atomically(display_name(name), encode_display(image))
     store_atomically(name, data)
-    return StoredResult(name=name, width=image.width, height=image.height, bytes=len(data))
+    return StoredResult(name=name, width=image.width, height=image.height, bytes=len(data),
+                        has_alpha=has_alpha(image))
 
 
 def delete_attempt_files(job, attempt: int | None = None) -> None:
