@@ -43,4 +43,4 @@ def test_delete_removes_everything_of_the_user_and_nothing_else(client, _isolate
     assert list(Photo.objects.all()) == [theirs]
     assert not any((_isolated_media / name).exists() for name in my_files)
     assert all((_isolated_media / name).exists() for name in their_files)
-    assert client.get(reverse("home")).status_code == 302  # signed out
+    assert client.get(reverse("settings")).status_code == 302  # signed out

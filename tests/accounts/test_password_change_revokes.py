@@ -29,7 +29,7 @@ def api_token(email: str, password: str = factories.PASSWORD) -> APIClient:
 def signed_in(email: str) -> Client:
     client = Client()
     assert client.post(reverse("account_login"), {"login": email, "password": factories.PASSWORD}).status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("settings")).status_code == 200
     return client
 
 
@@ -45,8 +45,8 @@ def test_changing_the_password_revokes_tokens_and_other_sessions(client):
     assert response.status_code == 302
     assert phone.get(ME).status_code == 401
     assert not get_token_model().objects.filter(user=user).exists()
-    assert laptop.get(reverse("home")).status_code == 302  # sent to the login page
-    assert client.get(reverse("home")).status_code == 200  # the session that changed it stays
+    assert laptop.get(reverse("settings")).status_code == 302  # the settings page sends it to log in
+    assert client.get(reverse("settings")).status_code == 200  # the session that changed it stays
     api_token("me@example.com", NEW_PASSWORD)  # a new token works
 
 
@@ -65,7 +65,7 @@ def test_resetting_the_password_revokes_tokens_and_sessions():
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert phone.get(ME).status_code == 401
-    assert laptop.get(reverse("home")).status_code == 302
+    assert laptop.get(reverse("settings")).status_code == 302
 
 
 def test_a_login_that_upgrades_the_password_hash_keeps_the_tokens(settings):

@@ -19,7 +19,7 @@ def test_signup_with_email_and_password_logs_in(client, settings):
     assert response.status_code == 302
     user = User.objects.get(email="new@example.com")
     assert user.password.startswith("argon2$")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("settings")).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -50,9 +50,9 @@ def test_login_and_logout(client):
     make_user("me@example.com")
     response = client.post(reverse("account_login"), {"login": "me@example.com", "password": PASSWORD})
     assert response["Location"] == reverse("home")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("settings")).status_code == 200
     client.post(reverse("account_logout"))
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("settings")).status_code == 302
 
 
 def test_wrong_password_is_refused_with_a_message(client):
@@ -71,7 +71,7 @@ def test_login_is_rate_limited(client):
     response = client.post(reverse("account_login"), {"login": "me@example.com", "password": PASSWORD})
     assert response.status_code == 400
     assert "Too many failed login attempts" in response.content.decode()
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("settings")).status_code == 302
 
 
 def test_password_change(client):
