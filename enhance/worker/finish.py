@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import policy
 from enhance.models import Job, JobStatus
 from enhance.notifications.service import notify_job_finished
+from enhance.stored_text import message
 from enhance.worker.result_store import StoredResult
 from enhance.worker.wakeup import send_wakeup
 from restoreapp.db_retry import retry_if_dropped
@@ -41,7 +42,7 @@ def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: f
                       precision: str) -> bool:
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
-            status=JobStatus.SUCCEEDED, progress=100, stage=_("Done"), finished_at=timezone.now(),
+            status=JobStatus.SUCCEEDED, progress=100, stage=gettext_noop("Done"), finished_at=timezone.now(),
             heartbeat=timezone.now(), compute_seconds=seconds, device=device, precision=precision,
             result=stored.name, result_width=stored.width, result_height=stored.height,
             result_bytes=stored.bytes,
@@ -52,16 +53,21 @@ def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: f
     return bool(done)
 
 
-def finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0, refund: bool = True) -> bool:
-    """refund: give the job back to the owner's monthly count (every failure but a plan that
+def finish_failed(job: Job, worker: str, error: str | dict, *, seconds: float = 0.0, refund: bool = True) -> bool:
+    """error: a stored message (enhance.stored_text.message) or a bare message id; the job keeps
+    it untranslated so each reader reads it in their own language.
+    refund: give the job back to the owner's monthly count (every failure but a plan that
     lapsed before the job ran: its input passed every check at submit)."""
+    if isinstance(error, str):
+        error = message(error)
     return retry_if_dropped(lambda: _finish_failed(job, worker, error, seconds=seconds, refund=refund))
 
 
-def _finish_failed(job: Job, worker: str, error: str, *, seconds: float, refund: bool) -> bool:
+def _finish_failed(job: Job, worker: str, error: dict, *, seconds: float, refund: bool) -> bool:
     with transaction.atomic():
         done = _held(job, worker).update(
-            status=JobStatus.FAILED, error=error[:500], stage=_("Failed"), finished_at=timezone.now(),
+            status=JobStatus.FAILED, error=error["msgid"][:500], error_params=error["params"],
+            stage=gettext_noop("Failed"), finished_at=timezone.now(),
             compute_seconds=seconds,
         )
         if done:
@@ -74,7 +80,7 @@ def _finish_failed(job: Job, worker: str, error: str, *, seconds: float, refund:
 
 def finish_canceled(job: Job, worker: str, *, seconds: float = 0.0) -> bool:
     done = retry_if_dropped(lambda: _held(job, worker).update(
-        status=JobStatus.CANCELED, stage=_("Canceled"), finished_at=timezone.now(), compute_seconds=seconds,
+        status=JobStatus.CANCELED, stage=gettext_noop("Canceled"), finished_at=timezone.now(), compute_seconds=seconds,
     ))
     return bool(done)
 
@@ -87,7 +93,7 @@ def hand_back(job: Job, worker: str) -> bool:
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
             status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
-            started_at=None, stage=_("Waiting for a worker"),
+            started_at=None, stage=gettext_noop("Waiting for a worker"),
         )
         if done:
             transaction.on_commit(lambda: send_wakeup(job.pk))
