@@ -85,6 +85,7 @@ def signed_in_pages(library: Library) -> list[tuple[str, str]]:
         ("settings", reverse("settings")),
         ("pricing", reverse("billing:pricing")),
         ("billing account", reverse("billing:account")),
+        ("preparing a download", reverse("enhance:result_download", args=[library.succeeded.pk]) + "?format=jpeg"),
     ]
 
 
