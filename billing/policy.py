@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 from django.db.models import F
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from billing.entitlements import active_subscription, plan_for
 from billing.models import MonthlyUsage
-from billing.plans import Plan, format_megapixels
-from enhance.engine_text import model_label
+from billing.plans import Plan
+from enhance.stored_text import message, render_stored
 
 __all__ = [
     "Admission", "PolicyRefusal", "admit", "check_model_and_size", "plan_for", "recheck_at_claim", "refund",
@@ -28,14 +28,22 @@ def _pricing_url() -> str:
 
 
 class PolicyRefusal(Exception):
-    """The plan does not allow this job. `reason` is shown to the user (HTTP 402); `code` says
-    which rule refused it (`model`, `size`, `quota`), for summaries of many refusals at once."""
+    """The plan does not allow this job. `reason` is shown to the user (HTTP 402) in the active
+    language; `stored` is the same as a message id and parameters (enhance.stored_text), which a
+    worker keeps on the job so that each reader reads it in their own language. `code` says which
+    rule refused it (`model`, `size`, `quota`), for summaries of many refusals at once."""
 
-    def __init__(self, reason: str, upgrade_url: str = "/billing/pricing/", code: str = ""):
-        self.reason = reason
+    def __init__(self, reason: str, upgrade_url: str = "/billing/pricing/", *, stored: dict | None = None,
+                 code: str = ""):
+        self.stored = stored or message(reason)
+        self.reason = render_stored(self.stored) if stored else reason
         self.upgrade_url = upgrade_url
         self.code = code
-        super().__init__(reason)
+        super().__init__(self.reason)
+
+    @classmethod
+    def of(cls, msgid: str, *, code: str = "", **params) -> "PolicyRefusal":
+        return cls("", _pricing_url(), stored=message(msgid, **params), code=code)
 
 
 @dataclass(frozen=True)
@@ -54,23 +62,18 @@ def next_month_start(first_day: date) -> date:
 
 def _check_model_and_size(plan: Plan, model_id: str, width: int, height: int) -> None:
     if not plan.allows_model(model_id):
-        raise PolicyRefusal(
-            _("The %(plan)s plan does not include %(model)s. Upgrade to use it.")
-            % {"plan": plan.name, "model": model_label(model_id)},
-            _pricing_url(),
-            code="model",
+        raise PolicyRefusal.of(
+            gettext_noop("The %(plan)s plan does not include %(model)s. Upgrade to use it."),
+            plan={"plan": plan.code}, model={"model": model_id}, code="model",
         )
     pixels = width * height
     if pixels > plan.pixel_limit:
-        raise PolicyRefusal(
-            _("This photo has %(size)s megapixels; the %(plan)s plan accepts photos up to %(limit)s megapixels.")
-            % {
-                "size": formats.number_format(pixels / 1_000_000, 1),
-                "plan": plan.name,
-                "limit": format_megapixels(plan.pixel_limit),
-            },
-            _pricing_url(),
-            code="size",
+        raise PolicyRefusal.of(
+            gettext_noop(
+                "This photo has %(size)s megapixels; the %(plan)s plan accepts photos up to %(limit)s megapixels."),
+            size={"number": round(pixels / 1_000_000, 1), "digits": 1},
+            plan={"plan": plan.code},
+            limit={"megapixels": plan.pixel_limit}, code="size",
         )
 
 
@@ -91,15 +94,12 @@ def admit(user, model_id: str, *, width: int, height: int) -> Admission:
         jobs=F("jobs") + 1
     )
     if not counted:
-        raise PolicyRefusal(
-            _("You have used all %(limit)s jobs of the %(plan)s plan this month. The count starts again on %(reset)s.")
-            % {
-                "limit": plan.jobs_per_month,
-                "plan": plan.name,
-                "reset": formats.date_format(next_month_start(month), "DATE_FORMAT"),
-            },
-            _pricing_url(),
-            code="quota",
+        raise PolicyRefusal.of(
+            gettext_noop("You have used all %(limit)s jobs of the %(plan)s plan this month. "
+                         "The count starts again on %(reset)s."),
+            limit=plan.jobs_per_month,
+            plan={"plan": plan.code},
+            reset={"date": next_month_start(month).isoformat()}, code="quota",
         )
     return Admission(priority=plan.priority)
 

@@ -87,15 +87,44 @@ def localized_impossible(model_id: str) -> list[dict]:
     ]
 
 
+def option_error_params(exc: OptionError) -> dict:
+    """The error's parameters as enhance.stored_text keeps them: the option named by its label
+    and the allowed values by theirs ("Style", "Art, Photo"), worded when read."""
+    params = dict(exc.params)
+    name = params.get("option")
+    if exc.model_id and isinstance(name, str):
+        params["option"] = {"option": name, "of": exc.model_id}
+        if "allowed" in params:
+            params["allowed"] = {"allowed": name, "of": exc.model_id}
+    return params
+
+
+def option_text(model_id: str, name: str, *, allowed: bool = False) -> str:
+    """An option's label, or the labels of its values joined; the bare name for an unknown one."""
+    try:
+        option = next(o for o in get_spec(model_id).options if o.name == name)
+    except (ValueError, StopIteration):
+        return name
+    if not allowed:
+        return _(option.label)
+    return ", ".join(_(choice.label) for choice in option.choices)
+
+
 def option_error_text(exc: ValueError) -> str:
     """A bad option's reason in the active language."""
     if isinstance(exc, OptionError):
-        return _(exc.message) % exc.params if exc.params else _(exc.message)
+        from enhance.stored_text import render
+
+        return render(exc.message, option_error_params(exc))
     return str(exc)
 
 
 def stage_label(stage: str) -> str:
-    """An engine progress stage in the active language; unknown stages pass through."""
+    """A job's stage in the active language: an engine progress stage as the engine reported it,
+    or the message id the web or worker side stored (gettext passes older, finished text
+    through unchanged)."""
+    if not stage:
+        return ""
     if stage in COMMON_STAGES:
         return _(COMMON_STAGES[stage])
     for spec in all_specs():
@@ -103,4 +132,4 @@ def stage_label(stage: str) -> str:
         if found is not None:
             label, params = found
             return _(label) % params if params else _(label)
-    return stage
+    return _(stage)

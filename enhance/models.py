@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enhance.engine.catalog import model_ids
-from enhance.engine_text import job_label, options_summary
+from enhance.engine_text import job_label, options_summary, stage_label
 from enhance.notifications.models import Notification  # noqa: F401  (registers the model with the app)
+from enhance.stored_text import render
 
 
 def validate_model_id(value: str) -> None:
@@ -46,8 +47,12 @@ class Job(models.Model):
     # Higher runs first (billing's Admission.priority: Pro before Free).
     priority = models.SmallIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)  # 0-100
+    # Both kept untranslated and worded when read (stage_text, error_text): the stage as the
+    # engine reports it or an English message id, the error as a message id with error_params
+    # (enhance.stored_text). Rows from before hold finished text, which reads as it was written.
     stage = models.CharField(max_length=120, blank=True)
-    error = models.CharField(_("error"), max_length=500, blank=True)  # shown to the user
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Hand-backs after a sticky CUDA error: not the photo's fault, so they don't count as
@@ -92,6 +97,16 @@ class Job(models.Model):
     @property
     def model_label(self) -> str:
         return job_label(self.model, self.options)
+
+    @property
+    def stage_text(self) -> str:
+        """The stage in the active language."""
+        return stage_label(self.stage)
+
+    @property
+    def error_text(self) -> str:
+        """Why the job failed, in the active language."""
+        return render(self.error, self.error_params)
 
     @property
     def options_label(self) -> str:

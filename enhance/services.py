@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import policy
 from enhance.models import Job, JobStatus
@@ -109,7 +110,7 @@ def submit(user, photo, model_id: str, options: dict | None = None) -> Job:
             model=model_id,
             options=clean,
             priority=admission.priority,
-            stage=_("Waiting for a worker"),
+            stage=gettext_noop("Waiting for a worker"),
         )
         transaction.on_commit(lambda: send_wakeup(job.pk))
     log.info("job %s queued: %s %s on photo %s", job.pk, model_id, clean, photo.pk)
@@ -149,14 +150,14 @@ def cancel(user_or_none, job: Job) -> Job:
         canceled_before_start = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
             status=JobStatus.CANCELED,
             finished_at=now,
-            stage=_("Canceled"),
+            stage=gettext_noop("Canceled"),
             cancel_requested=True,
         )
         if canceled_before_start:
             policy.refund(job)
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         cancel_requested=True,
-        stage=_("Canceling…"),
+        stage=gettext_noop("Canceling…"),
     )
     job.refresh_from_db()
     return job
@@ -169,8 +170,9 @@ def retry(job: Job) -> Job:
             status=JobStatus.QUEUED,
             attempts=0, device_failures=0,
             error="",
+            error_params={},
             progress=0,
-            stage=_("Waiting for a worker"),
+            stage=gettext_noop("Waiting for a worker"),
             cancel_requested=False,
             worker="",
             heartbeat=None,

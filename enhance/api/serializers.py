@@ -95,6 +95,11 @@ class JobSerializer(serializers.ModelSerializer):
     download_formats = serializers.SerializerMethodField()
     result_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    # Stored untranslated (enhance.stored_text); worded here in the request's language.
+    stage = serializers.CharField(source="stage_text", read_only=True,
+                                  help_text=_("What the job is doing, in the request's language."))
+    error = serializers.CharField(source="error_text", read_only=True,
+                                  help_text=_("Why the job failed, in the request's language; empty otherwise."))
 
     class Meta:
         model = Job

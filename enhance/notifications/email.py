@@ -40,9 +40,10 @@ def send_job_email(notification_id: int, attempt: int = 1) -> str:
     if notification is None or not notification.user.email or not notification.user.email_on_job_done:
         return "nothing to send"
     user = notification.user
+    # Worded in the recipient's language (their setting; the site's language when they chose none).
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = _("Restore: a job finished")
-    body = f"{notification.message}\n\n{settings.SITE_URL.rstrip('/')}{notification.url}\n"
+        body = f"{notification.text}\n\n{settings.SITE_URL.rstrip('/')}{notification.url}\n"
     try:
         send_mail(subject, body, None, [user.email], fail_silently=False)
     except Exception as exc:  # SMTP errors, timeouts, refused connections: all the same here

@@ -7,6 +7,11 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     job = models.ForeignKey("enhance.Job", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # `key` and `params` (enhance.stored_text) are worded when the notification is shown, in the
+    # reader's language; `message` is the text in the site's language for operators, and what
+    # rows from before keys existed show.
+    key = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -19,3 +24,12 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The notification in the active language."""
+        if not self.key:
+            return self.message
+        from enhance.stored_text import render
+
+        return render(self.key, self.params)

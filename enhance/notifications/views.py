@@ -31,7 +31,7 @@ def unread(request):
     return JsonResponse({
         "count": unread_qs.count(),
         "latest_id": latest or 0,
-        "items": [{"id": n.pk, "message": n.message, "url": n.url} for n in newer.order_by("pk")[:10]],
+        "items": [{"id": n.pk, "message": n.text, "url": n.url} for n in newer.order_by("pk")[:10]],
     })
 
 

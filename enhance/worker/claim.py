@@ -9,7 +9,7 @@ import uuid
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from enhance.capabilities.routing import runnable_filter, with_pixels
 from enhance.models import Job, JobStatus
@@ -64,8 +64,9 @@ def claim_next(worker: str, runnable: dict | None = None) -> Job | None:
                 heartbeat=now,
                 started_at=now,
                 progress=0,
-                stage=_("Starting"),
+                stage=gettext_noop("Starting"),
                 error="",
+                error_params={},
             )
         if taken:
             return Job.objects.select_related("photo", "owner").get(pk=candidate)

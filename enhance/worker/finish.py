@@ -7,11 +7,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import policy
 from enhance.models import Job, JobStatus
 from enhance.notifications.service import notify_job_finished
+from enhance.stored_text import message
 from enhance.worker.result_store import StoredResult
 from enhance.worker.wakeup import send_wakeup
 from restoreapp.db_retry import retry_if_dropped
@@ -42,7 +43,7 @@ def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: f
                       precision: str) -> bool:
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
-            status=JobStatus.SUCCEEDED, progress=100, stage=_("Done"), finished_at=timezone.now(),
+            status=JobStatus.SUCCEEDED, progress=100, stage=gettext_noop("Done"), finished_at=timezone.now(),
             heartbeat=timezone.now(), compute_seconds=seconds, device=device, precision=precision,
             result=stored.name, result_width=stored.width, result_height=stored.height,
             result_bytes=stored.bytes, result_has_alpha=stored.has_alpha,
@@ -53,16 +54,21 @@ def _finish_succeeded(job: Job, worker: str, stored: StoredResult, *, seconds: f
     return bool(done)
 
 
-def finish_failed(job: Job, worker: str, error: str, *, seconds: float = 0.0, refund: bool = True) -> bool:
-    """refund: give the job back to the owner's monthly count (every failure but a plan that
+def finish_failed(job: Job, worker: str, error: str | dict, *, seconds: float = 0.0, refund: bool = True) -> bool:
+    """error: a stored message (enhance.stored_text.message) or a bare message id; the job keeps
+    it untranslated so each reader reads it in their own language.
+    refund: give the job back to the owner's monthly count (every failure but a plan that
     lapsed before the job ran: its input passed every check at submit)."""
+    if isinstance(error, str):
+        error = message(error)
     return retry_if_dropped(lambda: _finish_failed(job, worker, error, seconds=seconds, refund=refund))
 
 
-def _finish_failed(job: Job, worker: str, error: str, *, seconds: float, refund: bool) -> bool:
+def _finish_failed(job: Job, worker: str, error: dict, *, seconds: float, refund: bool) -> bool:
     with transaction.atomic():
         done = _held(job, worker).update(
-            status=JobStatus.FAILED, error=error[:500], stage=_("Failed"), finished_at=timezone.now(),
+            status=JobStatus.FAILED, error=error["msgid"][:500], error_params=error["params"],
+            stage=gettext_noop("Failed"), finished_at=timezone.now(),
             compute_seconds=seconds,
         )
         if done:
@@ -75,7 +81,7 @@ def _finish_failed(job: Job, worker: str, error: str, *, seconds: float, refund:
 
 def finish_canceled(job: Job, worker: str, *, seconds: float = 0.0) -> bool:
     done = retry_if_dropped(lambda: _held(job, worker).update(
-        status=JobStatus.CANCELED, stage=_("Canceled"), finished_at=timezone.now(), compute_seconds=seconds,
+        status=JobStatus.CANCELED, stage=gettext_noop("Canceled"), finished_at=timezone.now(), compute_seconds=seconds,
     ))
     return bool(done)
 
@@ -89,7 +95,7 @@ def hand_back(job: Job, worker: str, *, device_failure: bool = False) -> bool:
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
             status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
-            started_at=None, stage=_("Waiting for a worker"), **counted,
+            started_at=None, stage=gettext_noop("Waiting for a worker"), **counted,
         )
         if done:
             transaction.on_commit(lambda: send_wakeup(job.pk))
@@ -104,6 +110,7 @@ def give_up_or_hand_back_after_device_failure(job: Job, worker: str, *, seconds:
     if job.device_failures + 1 < settings.JOB_MAX_DEVICE_FAILURES:
         return JobStatus.QUEUED if hand_back(job, worker, device_failure=True) else "lost"
     Job.objects.filter(pk=job.pk).update(device_failures=F("device_failures") + 1)
-    error = _("The graphics card of every worker that tried this photo failed on it. "
-              "It does not count against your jobs this month; please try again later or try another model.")
+    error = message(gettext_noop(
+        "The graphics card of every worker that tried this photo failed on it. "
+        "It does not count against your jobs this month; please try again later or try another model."))
     return JobStatus.FAILED if finish_failed(job, worker, error, seconds=seconds) else "lost"

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from enhance.engine_text import stage_label
 from enhance.models import Job, JobStatus
 from enhance.worker import stopping
 from restoreapp.db_retry import retry_if_dropped
@@ -52,8 +51,11 @@ class JobReporter:
         self._last_write = now
         # 99 at most until the result is stored: 100 means done.
         percent = max(0, min(99, int(fraction * 100)))
-        label = stage_label(str(stage))[:120]
-        if not retry_if_dropped(lambda: self._mine().update(progress=percent, stage=label, heartbeat=timezone.now())):
+        # Kept as the engine reports it (an English key); readers see it in their language.
+        reported = str(stage)[:120]
+        written = retry_if_dropped(
+            lambda: self._mine().update(progress=percent, stage=reported, heartbeat=timezone.now()))
+        if not written:
             self.lost = True
 
     def should_cancel(self) -> bool:

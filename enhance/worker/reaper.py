@@ -18,7 +18,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing import policy
@@ -54,11 +53,13 @@ def _reap_one(job: Job) -> str | None:
     with transaction.atomic():
         if job.cancel_requested:
             outcome = "canceled"
-            changed = as_read.update(status=JobStatus.CANCELED, stage=_("Canceled"), finished_at=timezone.now())
+            changed = as_read.update(
+                status=JobStatus.CANCELED, stage=gettext_noop("Canceled"), finished_at=timezone.now())
         elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
             outcome = "failed"
             changed = as_read.update(
-                status=JobStatus.FAILED, error=_(WORKER_STOPPED), stage=_("Failed"), finished_at=timezone.now(),
+                status=JobStatus.FAILED, error=WORKER_STOPPED, error_params={}, stage=gettext_noop("Failed"),
+                finished_at=timezone.now(),
             )
             if changed:
                 job.refresh_from_db()
@@ -68,7 +69,7 @@ def _reap_one(job: Job) -> str | None:
             outcome = "requeued"
             changed = as_read.update(
                 status=JobStatus.QUEUED, worker="", heartbeat=None, progress=0,
-                stage=_("Waiting for a worker (retrying)"),
+                stage=gettext_noop("Waiting for a worker (retrying)"),
             )
             if changed:
                 transaction.on_commit(lambda: send_wakeup(job.pk))

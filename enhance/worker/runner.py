@@ -10,15 +10,16 @@ import logging
 import time
 
 from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image
 
 from billing import policy
 from enhance import engine
 from enhance.engine.cuda_failures import is_out_of_memory, is_sticky_cuda_error
-from enhance.engine.errors import Cancelled, DeviceMemoryError, EngineError, WeightsMissingError
+from enhance.engine.errors import Cancelled, DeviceMemoryError, EngineError, OptionError, WeightsMissingError
+from enhance.engine_text import option_error_params
 from enhance.models import Job
+from enhance.stored_text import message
 from enhance.worker.finish import (
     finish_canceled,
     finish_failed,
@@ -46,15 +47,15 @@ def _load_original(job: Job) -> Image.Image:
 def run_claimed_job(job: Job, worker: str) -> str:
     """Returns the final status this worker recorded ("lost" if the job is no longer ours)."""
     started = time.monotonic()
-    # Stages and errors are stored as text the owner reads later: write them in their language.
-    language = job.owner.language or settings.LANGUAGE_CODE
-    with translation.override(language), JobReporter(job.pk, worker) as reporter:
+    # Stages and errors are stored as English message ids with parameters (enhance.stored_text):
+    # each reader sees them in their own language.
+    with JobReporter(job.pk, worker) as reporter:
         try:
             policy.recheck_at_claim(job.owner, job.model, width=job.photo.width, height=job.photo.height)
         except policy.PolicyRefusal as refusal:
-            return "failed" if finish_failed(job, worker, refusal.reason, refund=False) else "lost"
+            return "failed" if finish_failed(job, worker, refusal.stored, refund=False) else "lost"
         try:
-            reporter.progress(0.0, _("Loading the photo"), force=True)
+            reporter.progress(0.0, gettext_noop("Loading the photo"), force=True)
             original = _load_original(job)
             outcome = engine.run_enhancement(
                 original, job.model, job.options,
@@ -62,7 +63,7 @@ def run_claimed_job(job: Job, worker: str) -> str:
                 progress=reporter.progress,
                 should_cancel=reporter.should_cancel,
             )
-            reporter.progress(0.99, _("Saving the result"), force=True)
+            reporter.progress(0.99, gettext_noop("Saving the result"), force=True)
             stored = write_result(job, outcome.image, original)
         except Cancelled:
             delete_attempt_files(job)
@@ -91,20 +92,35 @@ def run_claimed_job(job: Job, worker: str) -> str:
         return "lost"
 
 
-def user_facing_error(exc: BaseException) -> str:
-    """A sentence for the owner; the stack trace goes to the log only."""
+# Every reason a worker may give for a failed job (tests check each has a Korean entry).
+FAILURE_REASONS = {
+    "weights_missing": gettext_noop("This model is not installed on the server yet. Please try again later."),
+    "gpu_memory": gettext_noop(
+        "The photo was too large for the worker's memory. Try a smaller photo or another model."),
+    "memory": gettext_noop("The server ran out of memory on this photo. Try a smaller photo or another model."),
+    "options": gettext_noop("These options cannot be used on this photo: %(reason)s"),
+    "engine": gettext_noop("The enhancement could not be completed: %(reason)s"),
+    "io": gettext_noop("The photo could not be read or the result could not be stored. Please try again."),
+    "other": gettext_noop("Something went wrong while processing this photo. Please try again."),
+}
+
+
+def user_facing_error(exc: BaseException) -> dict:
+    """A sentence for the owner, as a stored message; the stack trace goes to the log only."""
     if isinstance(exc, WeightsMissingError):
-        return _("This model is not installed on the server yet. Please try again later.")
+        return message(FAILURE_REASONS["weights_missing"])
     if isinstance(exc, DeviceMemoryError):  # the engine's own sentence, from the model's catalogue
-        return _(exc.message) % exc.params if exc.params else _(exc.message)
+        return message(exc.message, **exc.params)
     if is_out_of_memory(exc):
-        return _("The photo was too large for the worker's memory. Try a smaller photo or another model.")
+        return message(FAILURE_REASONS["gpu_memory"])
     if isinstance(exc, MemoryError):
-        return _("The server ran out of memory on this photo. Try a smaller photo or another model.")
+        return message(FAILURE_REASONS["memory"])
+    if isinstance(exc, OptionError):
+        return message(FAILURE_REASONS["options"], reason=message(exc.message, **option_error_params(exc)))
     if isinstance(exc, ValueError):
-        return _("These options cannot be used on this photo: %(reason)s") % {"reason": exc}
+        return message(FAILURE_REASONS["options"], reason=str(exc))
     if isinstance(exc, EngineError):
-        return _("The enhancement could not be completed: %(reason)s") % {"reason": exc}
+        return message(FAILURE_REASONS["engine"], reason=str(exc))
     if isinstance(exc, OSError | Image.DecompressionBombError):
-        return _("The photo could not be read or the result could not be stored. Please try again.")
-    return _("Something went wrong while processing this photo. Please try again.")
+        return message(FAILURE_REASONS["io"])
+    return message(FAILURE_REASONS["other"])

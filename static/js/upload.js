@@ -166,12 +166,13 @@
   });
   function openPicker() {
     // showPicker() opens the dialog from a key press in Chromium, where a synthetic click on an
-    // input inside its own label was swallowed for Enter.
+    // input was swallowed for Enter.
     if (typeof input.showPicker === "function") {
       try { input.showPicker(); return; } catch (ignored) { /* no user activation: fall back */ }
     }
     input.click();
   }
+  zone.addEventListener("click", openPicker);
   zone.addEventListener("keydown", function (event) {
     if (event.key === "Enter" || event.key === " ") { event.preventDefault(); openPicker(); }
   });

@@ -107,7 +107,7 @@ def test_sidebar_is_off_canvas_on_a_phone(browser, live_server, transactional_db
 def test_click_to_choose_files_uploads_too(page, live_server, signed_in):
     page.goto(f"{live_server.url}/")
     with page.expect_file_chooser() as chooser:
-        page.click("#upload-zone")  # the zone is the file input's label
+        page.click("#upload-zone")  # the zone opens the file input's picker
     chooser.value.set_files(
         [{"name": "scan.bmp", "mimeType": "image/bmp", "buffer": image_bytes("BMP", size=(300, 200))}]
     )

@@ -4,6 +4,7 @@ error puts the job back without spending an attempt and ends the worker process.
 
 import pytest
 import torch
+from django.utils import translation
 
 from billing import policy
 from enhance import tasks
@@ -66,7 +67,8 @@ def test_out_of_memory_sentence_in_korean(engine_double, queued_job):
     queued_job.owner.save()
     engine_double.fail_with = torch.cuda.OutOfMemoryError("CUDA out of memory")
     tasks.run_next_job()
-    error = Job.objects.get(pk=queued_job.pk).error
+    with translation.override("ko"):
+        error = Job.objects.get(pk=queued_job.pk).error_text
     assert error and "too large" not in error
 
 

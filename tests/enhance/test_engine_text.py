@@ -43,11 +43,16 @@ def test_option_labels_help_and_value_labels_are_translated():
     assert all(value["label"] for value in style["values"])
 
 
-def test_the_worker_writes_the_stage_in_the_owners_language(queued_job):
+def test_the_worker_stores_the_stage_as_reported_and_each_reader_reads_it_in_their_language(queued_job):
     job = claim_next("w1")
-    with translation.override("ko"):  # what the worker does for a Korean owner
+    with translation.override("ko"):  # the worker's language does not matter
         JobReporter(job.pk, "w1").progress(0.5, "waifu2x pass 1/2", force=True)
-    assert Job.objects.get(pk=job.pk).stage == "확대하는 중, 2단계 중 1단계"
+    job = Job.objects.get(pk=job.pk)
+    assert job.stage == "waifu2x pass 1/2"
+    with translation.override("ko"):
+        assert job.stage_text == "확대하는 중, 2단계 중 1단계"
+    with translation.override("en"):
+        assert job.stage_text.startswith("Upscaling")
 
 
 def test_the_photo_page_gives_the_script_translated_time_units(owner_client, owner, photo):

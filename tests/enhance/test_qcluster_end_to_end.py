@@ -46,7 +46,7 @@ def test_realsr_and_waifu2x_jobs_run_in_a_real_cluster(stack):
     doomed = stack.post(f"/photos/{third}/enhance/", {"type": "sr"}).json()["id"]
     assert stack.post(f"/jobs/{doomed}/cancel/", {}).json()["status"] == "canceled"
     refused = stack.post(f"/photos/{third}/enhance/", {"type": "2dsr", "scale": "3"})
-    assert refused.status_code == 400 and "scale" in refused.json()["error"]
+    assert refused.status_code == 400 and "Scale must be one of 1x, 2x, 4x" in refused.json()["error"]
 
     stack.start_cluster(workers=1)
     ids = [realsr.json()["id"], waifu2x.json()["id"]]

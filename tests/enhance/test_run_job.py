@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from PIL import Image
 
 from billing import policy
@@ -80,12 +81,21 @@ def test_engine_errors_end_failed_with_a_sentence_and_no_file(engine_double, que
     assert Notification.objects.filter(job=job).count() == 1
 
 
-def test_the_error_is_written_in_the_owners_language(engine_double, queued_job):
+def test_the_error_and_its_notification_read_in_each_readers_language(engine_double, queued_job):
     queued_job.owner.language = "ko"
     queued_job.owner.save()
     engine_double.fail_with = MemoryError()
     tasks.run_next_job()
-    assert "서버 메모리가 부족했습니다" in Job.objects.get(pk=queued_job.pk).error
+    job = Job.objects.get(pk=queued_job.pk)
+    notification = Notification.objects.get(job=job)
+    with translation.override("ko"):
+        assert "서버 메모리가 부족했습니다" in job.error_text
+        assert "서버 메모리가 부족했습니다" in notification.text
+        assert job.stage_text == "실패"
+    with translation.override("en"):
+        assert "The server ran out of memory" in job.error_text
+        assert "The server ran out of memory" in notification.text
+        assert job.stage_text == "Failed"
 
 
 def test_policy_recheck_at_claim_fails_the_job(engine_double, queued_job, monkeypatch):
