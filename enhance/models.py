@@ -50,6 +50,9 @@ class Job(models.Model):
     error = models.CharField(_("error"), max_length=500, blank=True)  # shown to the user
     cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Hand-backs after a sticky CUDA error: not the photo's fault, so they don't count as
+    # attempts, but a photo that breaks every GPU it meets must not circulate for ever.
+    device_failures = models.PositiveSmallIntegerField(default=0)
     # Which process holds a running job ("host:pid:nonce"); every write by a worker is
     # conditional on it, so a worker that lost its claim to the reaper cannot write.
     worker = models.CharField(max_length=120, blank=True)

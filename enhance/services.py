@@ -155,7 +155,7 @@ def retry(job: Job) -> Job:
     with transaction.atomic():
         updated = Job.objects.filter(pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELED]).update(
             status=JobStatus.QUEUED,
-            attempts=0,
+            attempts=0, device_failures=0,
             error="",
             progress=0,
             stage=_("Waiting for a worker"),

@@ -242,6 +242,9 @@ THUMBNAIL_SIZE = 320
 WEIGHTS_DIR = Path(env_str("RESTORE_WEIGHTS_DIR", str(VAR_DIR / "weights")))
 RESTORE_DEVICE = env_str("RESTORE_DEVICE", "cpu")
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# A job handed back this many times after a sticky CUDA error (the worker's GPU context died
+# under it) fails instead of going round again: the GPUs, or this photo on them, are at fault.
+JOB_MAX_DEVICE_FAILURES = env_int("JOB_MAX_DEVICE_FAILURES", 3)
 # A running job's worker touches Job.heartbeat this often; the reaper treats a running
 # job whose heartbeat is older than JOB_STALE_SECONDS as orphaned (worker killed, host
 # lost) and re-queues it, or fails it once it has used JOB_MAX_ATTEMPTS.

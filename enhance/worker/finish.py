@@ -3,6 +3,7 @@ worker still holding the job; the notification is committed with the status."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -79,16 +80,30 @@ def finish_canceled(job: Job, worker: str, *, seconds: float = 0.0) -> bool:
     return bool(done)
 
 
-def hand_back(job: Job, worker: str) -> bool:
+def hand_back(job: Job, worker: str, *, device_failure: bool = False) -> bool:
     """The worker gives its job back through no fault of the photo (it is stopping, or its GPU
     failed): queued again in its old place, the attempt not counted, a fresh wake-up so another
     worker starts it without waiting for the reaper. False when the job is no longer ours or its
     owner canceled it (the caller ends it canceled)."""
+    counted = {"device_failures": F("device_failures") + 1} if device_failure else {}
     with transaction.atomic():
         done = _held(job, worker).filter(cancel_requested=False).update(
             status=JobStatus.QUEUED, attempts=F("attempts") - 1, worker="", heartbeat=None, progress=0,
-            started_at=None, stage=_("Waiting for a worker"),
+            started_at=None, stage=_("Waiting for a worker"), **counted,
         )
         if done:
             transaction.on_commit(lambda: send_wakeup(job.pk))
     return bool(done)
+
+
+def give_up_or_hand_back_after_device_failure(job: Job, worker: str, *, seconds: float) -> str:
+    """After a sticky CUDA error: back to the queue, unless this job has now broken
+    JOB_MAX_DEVICE_FAILURES worker contexts, when it fails (refunded: no fault of the owner's)
+    so that one photo cannot take down every GPU worker in turn. Returns the job's new status
+    ("queued", "failed", or "lost" when it was no longer ours)."""
+    if job.device_failures + 1 < settings.JOB_MAX_DEVICE_FAILURES:
+        return JobStatus.QUEUED if hand_back(job, worker, device_failure=True) else "lost"
+    Job.objects.filter(pk=job.pk).update(device_failures=F("device_failures") + 1)
+    error = _("The graphics card of every worker that tried this photo failed on it. "
+              "It does not count against your jobs this month; please try again later or try another model.")
+    return JobStatus.FAILED if finish_failed(job, worker, error, seconds=seconds) else "lost"

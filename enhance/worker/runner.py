@@ -19,7 +19,13 @@ from enhance import engine
 from enhance.engine.cuda_failures import is_out_of_memory, is_sticky_cuda_error
 from enhance.engine.errors import Cancelled, EngineError, WeightsMissingError
 from enhance.models import Job
-from enhance.worker.finish import finish_canceled, finish_failed, finish_succeeded, hand_back
+from enhance.worker.finish import (
+    finish_canceled,
+    finish_failed,
+    finish_succeeded,
+    give_up_or_hand_back_after_device_failure,
+    hand_back,
+)
 from enhance.worker.progress import JobReporter
 from enhance.worker.result_store import delete_attempt_files, write_result
 
@@ -68,8 +74,8 @@ def run_claimed_job(job: Job, worker: str) -> str:
             delete_attempt_files(job)
             if is_sticky_cuda_error(exc):
                 # The context is unusable whether or not the job was still ours: the process ends either way.
-                log.critical("job %s: sticky CUDA error, re-queued; this worker process ends", job.pk, exc_info=exc)
-                hand_back(job, worker)
+                now = give_up_or_hand_back_after_device_failure(job, worker, seconds=time.monotonic() - started)
+                log.critical("job %s: sticky CUDA error, job %s; this worker process ends", job.pk, now, exc_info=exc)
                 return DEVICE_FAILED
             log.exception("job %s (%s %s) failed", job.pk, job.model, job.options)
             error = user_facing_error(exc)

@@ -5,6 +5,7 @@ error puts the job back without spending an attempt and ends the worker process.
 import pytest
 import torch
 
+from billing import policy
 from enhance import tasks
 from enhance.engine.cuda_failures import is_out_of_memory, is_sticky_cuda_error
 from enhance.models import Job
@@ -89,6 +90,29 @@ def test_sticky_error_requeues_without_an_attempt_and_ends_the_process(
     engine_double.fail_with = None
     assert tasks.run_next_job() == f"job {job.pk}: succeeded"
     assert Job.objects.get(pk=job.pk).attempts == 1
+
+
+def test_a_job_that_breaks_every_gpu_fails_after_the_limit_and_is_refunded(
+    engine_double, queued_job, _isolated_media, monkeypatch, settings
+):
+    settings.JOB_MAX_DEVICE_FAILURES = 3
+    used_before = policy.jobs_used(queued_job.owner)
+    ended = []
+    monkeypatch.setattr(process_setup, "end_worker_process", lambda reason: ended.append(reason))
+    monkeypatch.setattr("enhance.worker.finish.send_wakeup", lambda job_id=None: None)
+    engine_double.fail_with = torch.AcceleratorError(ILLEGAL_ADDRESS)
+    for handed_back in (1, 2):
+        tasks.run_next_job()
+        job = Job.objects.get(pk=queued_job.pk)
+        assert (job.status, job.device_failures, job.attempts) == ("queued", handed_back, 0)
+    tasks.run_next_job()
+    job = Job.objects.get(pk=queued_job.pk)
+    assert (job.status, job.device_failures) == ("failed", 3)
+    assert "graphics card" in job.error
+    assert len(ended) == 3  # every broken context still ends its process
+    assert result_files(_isolated_media) == []
+    assert Notification.objects.filter(job=job).count() == 1
+    assert policy.jobs_used(job.owner) == used_before - 1
 
 
 def test_an_ordinary_runtime_error_still_fails_the_job(engine_double, queued_job, monkeypatch):
