@@ -16,8 +16,8 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
-# Recycling bounds slow memory growth, but each new worker imports Django again (about a
-# CPU-second on a small host). At 2000 requests and ~100 requests/s per worker under load
+# Recycling bounds slow memory growth, but each new worker imports Django, the URLconf and
+# the templates again (2 CPU-seconds measured on the 2-core machine). At 2000 requests and ~100/s per worker
 # (docs/benchmarks.md, "Web load") that was a restart every 20 s per worker; 20000 keeps the
 # bound at a few minutes. Not preload_app: `systemctl reload` (HUP) must load new code.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
