@@ -38,9 +38,12 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 
+# bench_load needs PostgreSQL and Redis on 127.0.0.1 (it creates and drops its own databases);
+# this is the short run, docs/benchmarks.md ("Web load") has the full one.
 bench: install
 	$(BIN)/python manage.py bench_engine
 	$(BIN)/python manage.py bench_jobs
+	$(BIN)/python manage.py bench_load --users 1,8,32 --seconds 5 --warmup 1
 
 worker: install
 	$(BIN)/python manage.py qcluster

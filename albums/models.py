@@ -35,7 +35,11 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-uploaded_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-uploaded_at"]),
+            # An album's page lists its photos newest first.
+            models.Index(fields=["album", "-uploaded_at", "-id"], name="photo_album_recent"),
+        ]
 
     def __str__(self):
         return self.title or f"photo {self.pk}"

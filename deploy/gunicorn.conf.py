@@ -1,7 +1,10 @@
 """gunicorn settings for a Restore web host: `gunicorn -c deploy/gunicorn.conf.py restoreapp.wsgi`.
 
-Web hosts never run networks (workers do), so requests are short: sync workers, one per
-core plus one, recycled now and then to bound memory growth."""
+Web hosts never run networks (workers do), so requests are short and CPU-bound (templates,
+serializers; the database answers in well under a millisecond): sync workers, one per core plus
+one so a core is not idle while a worker waits on the database, recycled now and then to bound
+memory growth.
+Private files and large downloads do not hold a worker: nginx sends them (X-Accel-Redirect)."""
 
 import multiprocessing
 import os
@@ -13,8 +16,12 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Recycling bounds slow memory growth, but each new worker imports Django, the URLconf and
+# the templates again (2 CPU-seconds measured on the 2-core machine). At 2000 requests and ~100/s per worker
+# (docs/benchmarks.md, "Web load") that was a restart every 20 s per worker; 20000 keeps the
+# bound at a few minutes. Not preload_app: `systemctl reload` (HUP) must load new code.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

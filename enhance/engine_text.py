@@ -8,6 +8,10 @@ the active language."""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from enhance.engine.catalog import COMMON_STAGES, all_specs, get_spec
@@ -26,27 +30,45 @@ def kind_label(kind: str) -> str:
     return _(KINDS[kind]) if kind in KINDS else kind
 
 
+def _options_key(options) -> str:
+    return json.dumps(options or {}, sort_keys=True, default=str)
+
+
+# A job list (My jobs, the photo page) names 25-50 jobs that share a handful of (model, options)
+# pairs; each name took a dozen catalogue lookups and translations. The catalogue and the
+# compiled translations do not change while the process runs, so remember each name per language.
 def job_label(model_id: str, options=None) -> str:
     """What a job is called in lists, notifications and e-mails: the kind it served (from the
     options it ran with) and the model, e.g. "SR (RealSR)"; the model alone when it serves no kind."""
-    try:
-        spec = get_spec(model_id)
-    except ValueError:
-        return model_id
-    use = spec.use_for(options or {})
-    if use is None:
-        return _(spec.label)
-    return _("%(kind)s (%(model)s)") % {"kind": kind_label(use.kind), "model": _(spec.label)}
+    return _job_label(get_language(), model_id, _options_key(options))
 
 
 def options_summary(model_id: str, options=None) -> str:
     """A job's chosen options in a few words ("Style: Art · Scale: 2x"): those the kind it served
     leaves open and that apply, each as "label: value label"."""
+    return _options_summary(get_language(), model_id, _options_key(options))
+
+
+@lru_cache(maxsize=1024)
+def _job_label(language: str | None, model_id: str, options_key: str) -> str:
+    options = json.loads(options_key)
+    try:
+        spec = get_spec(model_id)
+    except ValueError:
+        return model_id
+    use = spec.use_for(options)
+    if use is None:
+        return _(spec.label)
+    return _("%(kind)s (%(model)s)") % {"kind": kind_label(use.kind), "model": _(spec.label)}
+
+
+@lru_cache(maxsize=1024)
+def _options_summary(language: str | None, model_id: str, options_key: str) -> str:
+    options = json.loads(options_key)
     try:
         spec = get_spec(model_id)
     except ValueError:
         return ""
-    options = options or {}
     use = spec.use_for(options)
     fixed = use.preset if use else {}
     parts = []

@@ -80,6 +80,8 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["status", "-priority", "queued_at"], name="job_claim_order"),
             models.Index(fields=["owner", "status"], name="job_owner_status"),
+            # My jobs and the API list a user's jobs newest first: read in index order, no sort of all of them.
+            models.Index(fields=["owner", "-queued_at", "-id"], name="job_owner_recent"),
             models.Index(fields=["status", "heartbeat"], name="job_heartbeat"),
         ]
 

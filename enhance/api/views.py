@@ -99,8 +99,11 @@ class JobViewSet(
         return [JobSubmissionThrottle()] if self.action == "create" else []
 
     def get_queryset(self):
-        queryset = self.owned_queryset().select_related("photo")
-        if self.action == "list":
+        queryset = self.owned_queryset()
+        if self.action != "list":
+            # Downloads name the file after the photo; the list shows only the photo's id.
+            queryset = queryset.select_related("photo")
+        else:
             query = JobListQuerySerializer(data=query_values(self.request))
             query.is_valid(raise_exception=True)
             filters = {key: value for key, value in query.validated_data.items()}

@@ -20,7 +20,11 @@ class Notification(models.Model):
     class Meta:
         app_label = "enhance"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            # The list (newest 100) and the bell's latest id: read in index order.
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_recent"),
+        ]
 
     def __str__(self):
         return self.message
