@@ -43,7 +43,8 @@ def test_every_page_and_api_route_is_served_without_importing_torch(stack):
     ok = [url for url, code in visits if code == 200]
     for needed in ("GET /api/v1/models/", "GET /admin/enhance/job/dashboard/", "GET /jobs/"):
         assert needed in ok
-    # Downloads in every format (page and API, default and named) and the result view.
+    # Downloads in every format (page and API, default and named), the result view and the
+    # viewer's full-size result.
     # (JPEG and WebP answer "preparing" until a worker has made them: 202, never a 5xx.)
     results = [code for url, code in visits if "/result/" in url]
-    assert len(results) == 11 and set(results) <= {200, 202}, results
+    assert len(results) == 12 and set(results) <= {200, 202}, results
