@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from enhance.engine.archs.bopb.precision import to_precision
 from enhance.engine.catalog import bopb as catalog_bopb
 from enhance.engine.context import RunContext
 from enhance.engine.errors import WeightsMissingError
@@ -68,7 +69,8 @@ class BopbPipeline:
             with torch.device("meta"):  # skip the random init: every tensor comes from the file
                 net = spec.build()
             net.load_state_dict(state, strict=True, assign=True)
-            return net.eval().requires_grad_(False).to(device=ctx.device, dtype=dtype)
+            # the network's fp32 islands stay fp32 (archs/bopb/precision.py)
+            return to_precision(net.eval().requires_grad_(False), dtype).to(ctx.device)
 
         return ctx.network(f"bopb/{canonical}/{dtype}", build)
 
@@ -106,7 +108,7 @@ class BopbPipeline:
         canvas = stages.reflect_pad(image, *self._pads(height, width, 4))
         ctx.check_cancel()
         ctx.report(0.05, "bopb: encoding")
-        latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
+        latent = encoder.encode(stages.normalise(canvas).to(ctx.device))  # the encoder is an fp32 island
         ctx.check_cancel()
         ctx.report(0.2, "bopb: restoring")
         latent = mapping(latent, self._progress_hook(ctx, 0.2, 0.7, "bopb: restoring"))
@@ -140,7 +142,7 @@ class BopbPipeline:
         canvas = stages.whiten_scratches(canvas, mask.cpu())
         ctx.check_cancel()
         ctx.report(0.1, "bopb: encoding")
-        latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
+        latent = encoder.encode(stages.normalise(canvas).to(ctx.device))  # the encoder is an fp32 island
         del canvas
         ctx.check_cancel()
         ctx.report(0.2, "bopb: repairing scratches")
