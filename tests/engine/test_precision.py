@@ -70,7 +70,14 @@ def test_auto_follows_the_spec_and_named_precisions_are_checked():
     with pytest.raises(ValueError, match="strict does not run in fp16"):
         fp32_only.resolve_precision("fp16", T4)
     # named precisions outside `auto` stay available
-    assert get_spec("bopb").resolve_precision("bf16", H200) == "bf16"
+    named_only = ModelSpec(
+        id="named", label="", summary="", precisions=Precisions(("fp32", "bf16", "fp16"), auto=("fp32", "fp16"))
+    )
+    assert named_only.resolve_precision("auto", H200) == "fp16"
+    assert named_only.resolve_precision("bf16", H200) == "bf16"
+    # BOPB does not offer bf16 at all (below 45 dB of fp32 even with its fp32 islands)
+    with pytest.raises(ValueError, match="bopb does not run in bf16"):
+        get_spec("bopb").resolve_precision("bf16", H200)
 
 
 def test_every_spec_declares_its_precisions_and_islands():

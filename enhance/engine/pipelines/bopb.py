@@ -21,6 +21,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from enhance.engine.archs.bopb.precision import to_precision
 from enhance.engine.catalog import bopb as catalog_bopb
 from enhance.engine.context import RunContext
 from enhance.engine.errors import DeviceMemoryError, WeightsMissingError
@@ -71,7 +72,8 @@ class BopbPipeline:
             with torch.device("meta"):  # skip the random init: every tensor comes from the file
                 net = spec.build()
             net.load_state_dict(state, strict=True, assign=True)
-            return net.eval().requires_grad_(False).to(device=ctx.device, dtype=dtype)
+            # the network's fp32 islands stay fp32 (archs/bopb/precision.py)
+            return to_precision(net.eval().requires_grad_(False), dtype).to(ctx.device)
 
         return ctx.network(f"bopb/{canonical}/{dtype}", build)
 
@@ -121,7 +123,7 @@ class BopbPipeline:
 
         def in_tiles(tile: int) -> torch.Tensor:
             restored = tiled.restore_quality(
-                encoder, mapping, decoder, stages.normalise(canvas).to(ctx.dtype), ctx, tile
+                encoder, mapping, decoder, stages.normalise(canvas), ctx, tile
             )
             return stages.stretch_to_uint8(restored[:, :, :height, :width])
 
@@ -134,7 +136,7 @@ class BopbPipeline:
 
     def _quality_whole(self, encoder, mapping, decoder, canvas, height: int, width: int, ctx) -> torch.Tensor:
         ctx.report(0.05, "bopb: encoding")
-        latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
+        latent = encoder.encode(stages.normalise(canvas).to(ctx.device))  # the encoder is an fp32 island
         ctx.check_cancel()
         ctx.report(0.2, "bopb: restoring")
         latent = mapping(latent, self._progress_hook(ctx, 0.2, 0.7, "bopb: restoring"))
@@ -173,7 +175,7 @@ class BopbPipeline:
             return self._scratched_whole(encoder, mapping, decoder, canvas, mask, height, width, ctx)
 
         def in_tiles(tile: int) -> torch.Tensor:
-            image = stages.normalise(canvas).to(ctx.dtype)
+            image = stages.normalise(canvas)
             # the tiled passes report progress; the attention's blocks are cancellation points
             restored = tiled.restore_scratched(
                 encoder, mapping, decoder, image, mask, hr, ctx, tile, lambda done, total: ctx.check_cancel()
@@ -184,7 +186,8 @@ class BopbPipeline:
 
     def _scratched_whole(self, encoder, mapping, decoder, canvas, mask, height: int, width: int, ctx) -> torch.Tensor:
         ctx.report(0.1, "bopb: encoding")
-        latent = encoder.encode(stages.normalise(canvas).to(device=ctx.device, dtype=ctx.dtype))
+        latent = encoder.encode(stages.normalise(canvas).to(ctx.device))  # the encoder is an fp32 island
+        del canvas
         ctx.check_cancel()
         ctx.report(0.2, "bopb: repairing scratches")
         on_chunk = self._progress_hook(ctx, 0.2, 0.8, "bopb: repairing scratches")

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from enhance.engine.archs.bopb.attention import best_matching_keys, masked_nonlocal_attention
 from enhance.engine.archs.bopb.nonlocal_block import valid_key_map
 from enhance.engine.archs.bopb.patch_attention import latent_hole_map
+from enhance.engine.archs.bopb.precision import entering
 from enhance.engine.catalog import bopb as catalog_bopb
 from enhance.engine.context import RunContext
 from enhance.engine.errors import DeviceMemoryError
@@ -176,9 +177,10 @@ def _nonlocal(streamer: Streamer, block, act: Activation, mask: torch.Tensor, on
         batch, _, height, width = x.shape
         valid = valid_key_map(mask.to(torch.float32), (height, width))
         attended = masked_nonlocal_attention(
-            block.theta(x).flatten(2).transpose(1, 2),
-            block.phi(x).flatten(2),
-            block.g(x).flatten(2).transpose(1, 2),
+            # each projection in its own precision, as MaskedNonLocalBlock.forward does
+            block.theta(entering(block.theta, x)).flatten(2).transpose(1, 2),
+            block.phi(entering(block.phi, x)).flatten(2),
+            block.g(entering(block.g, x)).flatten(2).transpose(1, 2),
             valid.flatten(1),
             renormalize=block.renormalize,
             temperature=block.temperature,

@@ -1,11 +1,11 @@
-"""BOPB in fp16 and bf16 against fp32 on the test checkpoints.
+"""BOPB in fp16 against fp32 on the test checkpoints, and bf16 refused.
 
-No layer overflows in either format (per-layer hooks: every activation stays finite and below
-30); what is lost is rounding, amplified by about 60 instance-normalised layers and, for scratch
-repair, by the attention's softmax. These floors are what the model's spec is built on: fp16 is
-what "auto" picks on GPUs, bf16 (3 fewer mantissa bits) is never picked automatically. Measured
-at 64 x 80 on the seed-1234 checkpoints: quality fp16 46.8 dB, bf16 29.8 dB; scratches fp16
-39.5 dB, bf16 23.5 dB. The issue's 45 dB is met by fp16 quality only.
+No layer overflows; what is lost is rounding, amplified by the deep instance-normalised stacks
+and, for scratch repair, by the attention's logits. The fp32 islands (catalog/bopb.py) keep the
+encoder and the attention's inputs in fp32. Measured at 64 x 80 on the seed-1234 checkpoints,
+fp16 against fp32, before -> after the islands: quality 46.8 -> 53.4 dB, scratches 40.4 -> 54.8 dB.
+bf16 reaches only 38.9 / 40.8 dB with the same islands (and ~47 / ~45 dB in an emulation with
+~30 % of the work in fp32), so BOPB does not offer it.
 """
 
 from __future__ import annotations
@@ -15,25 +15,32 @@ import pytest
 
 from enhance.engine import enhance_image
 from enhance.engine.catalog import get_spec
+from enhance.engine.catalog.spec import DeviceInfo
 from tests.engine.bopb.test_pipeline import _photo
 from tests.engine.helpers import psnr
 
 pytestmark = pytest.mark.engine
 
+# fp16 convolutions on the CPU are slow: ~30 s per option at this size
+SLOW = pytest.mark.slow
 
-@pytest.mark.parametrize(
-    ("options", "fp16_floor", "bf16_floor"),
-    [({}, 45.0, 28.0), ({"scratches": True}, 38.0, 21.0)],
-)
-def test_low_precision_against_fp32(bopb_engine, options, fp16_floor, bf16_floor):
+
+@SLOW
+@pytest.mark.parametrize("options", [{}, {"scratches": True}], ids=["quality", "scratches"])
+def test_fp16_matches_fp32(bopb_engine, options):
     img = _photo(64, 80, seed=11)
-    fp32 = np.asarray(enhance_image(img, "bopb", options, precision="fp32"))
-    fp16 = np.asarray(enhance_image(img, "bopb", options, precision="fp16"))
-    bf16 = np.asarray(enhance_image(img, "bopb", options, precision="bf16"))
-    assert psnr(fp16, fp32) >= fp16_floor
-    assert psnr(bf16, fp32) >= bf16_floor
-    assert psnr(fp16, fp32) > psnr(bf16, fp32) + 10  # why auto prefers fp16 to bf16 here
+    fp32 = np.asarray(enhance_image(img, "bopb", dict(options, faces=False), precision="fp32"))
+    fp16 = np.asarray(enhance_image(img, "bopb", dict(options, faces=False), precision="fp16"))
+    assert psnr(fp16, fp32) >= 45
 
 
-def test_auto_never_picks_bf16_for_bopb():
-    assert "bf16" not in get_spec("bopb").precisions.for_auto()
+def test_bf16_is_refused(bopb_engine):
+    with pytest.raises(ValueError, match="bopb does not run in bf16; allowed: auto, fp32, fp16"):
+        enhance_image(_photo(16, 16), "bopb", {}, precision="bf16")
+
+
+def test_auto_picks_fp16_on_any_gpu_and_fp32_on_the_cpu():
+    spec = get_spec("bopb")
+    assert spec.resolve_precision("auto", DeviceInfo("cuda", capability=(9, 0), bf16=True)) == "fp16"
+    assert spec.resolve_precision("auto", DeviceInfo("cuda", capability=(7, 5))) == "fp16"
+    assert spec.resolve_precision("auto", DeviceInfo("cpu", bf16=True)) == "fp32"

@@ -208,3 +208,15 @@ def test_the_worker_shows_the_refusal_in_the_readers_language():
     with translation.override("ko"):
         assert "24.0메가픽셀" in user_facing_error(error)
         assert "메모리" in user_facing_error(DeviceMemoryError(catalog_bopb.TOO_LARGE_FOR_DEVICE))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [{}, {"scratches": True}], ids=["quality", "scratches"])
+def test_tiles_in_fp16_keep_the_fp32_islands(bopb_engine, options):
+    """What a GPU runs on a large photo: the tiled path in fp16, whose fp32 islands (the encoder,
+    the scratch attention's head and projections) must carry through the layer-by-layer passes
+    exactly as in the whole network (archs/bopb/precision.py)."""
+    img = _photo(64, 48, seed=5)
+    fp32 = enhance_image(img, "bopb", {**options, "faces": False}, precision="fp32")
+    fp16 = enhance_image(img, "bopb", {**options, "faces": False}, precision="fp16", tile_size=32)
+    assert _psnr(fp16, fp32) >= 45

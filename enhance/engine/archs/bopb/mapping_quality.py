@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from enhance.engine.archs.bopb.blocks import channel_ladder_down, channel_ladder_up, resnet_blocks
+from enhance.engine.archs.bopb.precision import entering
 
 
 class QualityMapping(nn.Module):
@@ -22,6 +23,7 @@ class QualityMapping(nn.Module):
 
     def forward(self, latent: torch.Tensor, on_step: Callable[[int, int], None] | None = None) -> torch.Tensor:
         """on_step(done, total) after every layer: a progress and cancellation point on large photos."""
+        latent = entering(self.model, latent)  # the encoder's fp32 latent, in this network's precision
         if on_step is None:
             return self.model(latent)
         for done, layer in enumerate(self.model, start=1):

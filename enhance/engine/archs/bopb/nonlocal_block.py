@@ -18,6 +18,7 @@ from enhance.engine.archs.bopb.attention import (
     masked_nonlocal_attention,
 )
 from enhance.engine.archs.bopb.blocks import resnet_blocks
+from enhance.engine.archs.bopb.precision import dtype_of, entering
 
 
 def valid_key_map(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -61,9 +62,10 @@ class MaskedNonLocalBlock(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None) -> torch.Tensor:
         batch, _, height, width = x.shape
         valid = valid_key_map(mask.to(torch.float32), (height, width))
-        values = self.g(x).flatten(2).transpose(1, 2)
-        queries = self.theta(x).flatten(2).transpose(1, 2)
-        keys = self.phi(x).flatten(2)
+        # each projection in its own precision (ScratchMapping keeps theta and phi in fp32)
+        values = self.g(entering(self.g, x)).flatten(2).transpose(1, 2)
+        queries = self.theta(entering(self.theta, x)).flatten(2).transpose(1, 2)
+        keys = self.phi(entering(self.phi, x)).flatten(2)
         attended = masked_nonlocal_attention(
             queries,
             keys,
@@ -78,8 +80,10 @@ class MaskedNonLocalBlock(nn.Module):
             method=self.attention_method,
         )
         del queries, keys, values
-        attended = attended.transpose(1, 2).reshape(batch, self.inter_channels, height, width).to(x.dtype)
-        rebuilt = self.res_block(self.W(attended))
+        attended = attended.transpose(1, 2).reshape(batch, self.inter_channels, height, width)
+        rebuilt = self.res_block(entering(self.res_block, self.W(entering(self.W, attended))))
         del attended
-        valid = valid.to(rebuilt.dtype)
-        return valid * x + (1 - valid) * rebuilt
+        # the blend in the wider of the two dtypes (x is fp32 where the widening head is an island)
+        out_dtype = torch.promote_types(x.dtype, dtype_of(self.res_block))
+        valid = valid.to(out_dtype)
+        return valid * x.to(out_dtype) + (1 - valid) * rebuilt.to(out_dtype)

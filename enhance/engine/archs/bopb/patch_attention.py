@@ -14,6 +14,7 @@ from torch import nn
 
 from enhance.engine.archs.bopb.attention import DEFAULT_CHUNK_ELEMENTS, ChunkCallback, best_matching_keys
 from enhance.engine.archs.bopb.blocks import channel_ladder_down, channel_ladder_up, resnet_blocks
+from enhance.engine.archs.bopb.precision import entering
 
 
 def latent_hole_map(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -88,7 +89,7 @@ class PatchAttentionMapping(nn.Module):
                 return None
             return lambda done, total: on_chunk(index * total + done, 3 * total)
 
-        x = self.before_NL(latent)
+        x = self.before_NL(entering(self.before_NL, latent))
         x = self.res_block_1(self.NL_scale_1(x, mask, scale_progress(0)))
         x = self.res_block_2(self.NL_scale_2(x, mask, scale_progress(1)))
         x = self.NL_scale_3(x, mask, scale_progress(2))

@@ -12,9 +12,15 @@ import torch
 from torch import nn
 
 from enhance.engine.archs.bopb.blocks import ResnetBlock, instance_norm
+from enhance.engine.archs.bopb.precision import entering
 
 
 class VaeGenerator(nn.Module):
+    # The encoder's rounding is amplified by every layer after it (mapping and decoder): in fp32 it
+    # lifts fp16 from 47 to 54 dB (quality) and 41 to 49 dB (scratches) against fp32, at ~2 % of
+    # stage 1's multiply-adds. The decoder stays in the run's precision.
+    FP32_ISLANDS = ("encoder",)
+
     def __init__(
         self,
         in_channels: int = 3,
@@ -80,10 +86,10 @@ class VaeGenerator(nn.Module):
         self.decoder = nn.Sequential(*decoder)
 
     def encode(self, image: torch.Tensor) -> torch.Tensor:
-        return self.encoder(image)
+        return self.encoder(entering(self.encoder, image))
 
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.decoder(latent)
+        return self.decoder(entering(self.decoder, latent))
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(image))
