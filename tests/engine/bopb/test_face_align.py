@@ -29,7 +29,8 @@ def test_faces_points_transforms_and_aligned_faces_are_exact(name):
     assert len(faces) == PHOTOS[name] == len(OFFICIAL[name])
     for index, (face, official) in enumerate(zip(faces, OFFICIAL[name], strict=True), start=1):
         assert face.points.tolist() == official["points"]
-        assert np.array_equal(face.affine, np.array(official["affine"]))
+        # to the last bits: the least-squares solve's rounding differs between CPUs (BLAS paths)
+        assert np.allclose(face.affine, np.array(official["affine"]), rtol=0, atol=1e-9)
         got = aligned_face(photo, face, size)
         assert got.shape == (size, size, 3) and got.dtype == np.uint8
         assert np.array_equal(got, load_rgb(f"stage2_{name}_{index}.png"))

@@ -201,13 +201,17 @@ def test_the_scratch_cap_still_applies_on_cuda():
 def test_the_worker_shows_the_refusal_in_the_readers_language():
     from django.utils import translation
 
+    from enhance.stored_text import render_stored
     from enhance.worker.runner import user_facing_error
 
+    def shown(error):  # the worker stores a message id; each reader sees it in their language
+        return render_stored(user_facing_error(error))
+
     error = DeviceMemoryError(catalog_bopb.SCRATCHES_TOO_LARGE_FOR_DEVICE, {"size": "24.0"})
-    assert "24.0 megapixels" in user_facing_error(error)
+    assert "24.0 megapixels" in shown(error)
     with translation.override("ko"):
-        assert "24.0메가픽셀" in user_facing_error(error)
-        assert "메모리" in user_facing_error(DeviceMemoryError(catalog_bopb.TOO_LARGE_FOR_DEVICE))
+        assert "24.0메가픽셀" in shown(error)
+        assert "메모리" in shown(DeviceMemoryError(catalog_bopb.TOO_LARGE_FOR_DEVICE))
 
 
 @pytest.mark.slow
