@@ -62,6 +62,7 @@ def test_x4plus_at_the_default_cpu_tile_matches_whole_image(engine, rng):
 
 
 KERNEL_GAP = pytest.mark.xfail(
+    condition=kernel_library() is not None,  # elsewhere bf16 runs PyTorch's convolution, which passes
     strict=True,
     reason="x4plus bf16 with the engine's Winograd int16 kernels: 42.9 dB against fp32 on this input "
     "(48.4 dB with PyTorch's bf16 convolutions, see the next test); the kernels' error needs work",

@@ -251,8 +251,14 @@ def test_output_deconvolution_falls_back_where_the_kernel_does_not_apply():
     tiny = _bf16_last(torch.randn(1, 64, 2, 5))  # too small for the kernel's gather
     nchw = torch.randn(1, 64, 6, 6).to(torch.bfloat16)
     with torch.inference_mode():
-        assert torch.equal(fast(tiny), layer(tiny))
-        assert torch.equal(fast(nchw), layer(nchw))
+        for x in (tiny, nchw):
+            try:
+                expected = layer(x)
+            except RuntimeError:  # an empty output: some CPU backends refuse it, others return it
+                with pytest.raises(RuntimeError):
+                    fast(x)
+                continue
+            assert torch.equal(fast(x), expected)
 
 
 def test_heap_tuning_applies_once_and_can_be_switched_off(monkeypatch):
