@@ -37,7 +37,9 @@ def _grid_context(request, photos, album=None):
         "photos": page.object_list,
         "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
         # The selection bar's "Move to album": every album but the one shown.
-        "move_targets": list(request.user.albums.exclude(pk=album.pk if album else None).only("pk", "name", "owner_id")),
+        "move_targets": list(
+            request.user.albums.exclude(pk=album.pk if album else None).only("pk", "name", "owner_id")
+        ),
     }
 
 
