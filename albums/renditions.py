@@ -9,12 +9,9 @@ originals/ab/abcd….png has originals/ab/abcd….view.jpg."""
 
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 
 DISPLAY_SUFFIX = ".view.jpg"
 PENDING_SECONDS = 120
@@ -70,27 +67,4 @@ def locate_display(photo) -> str:
 
         async_task("albums.tasks.make_display", photo.pk, task_name=f"display-{photo.pk}")
     raise Preparing
-
-
-def store_atomically(name: str, data: bytes) -> None:
-    """Write `data` under `name` with no moment where a partial file has the name (a reader
-    checks existence, then serves)."""
-    storage = default_storage
-    if isinstance(storage, FileSystemStorage):
-        final = storage.path(name)
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        temporary = final + ".part"
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, final)
-        return
-    # Object stores publish an object only once its upload completes.
-    if storage.exists(name):
-        storage.delete(name)
-    saved = storage.save(name, ContentFile(data))
-    if saved != name:
-        storage.delete(saved)
-        raise OSError(f"could not store {name}")
 

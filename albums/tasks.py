@@ -14,6 +14,7 @@ def make_display(photo_id: int) -> str:
     from django.core.files.storage import default_storage
     from PIL import Image
 
+    from albums.atomic_write import store_atomically
     from albums.imaging import make_display as encode
     from albums.models import Photo
     from albums.renditions import (
@@ -22,7 +23,6 @@ def make_display(photo_id: int) -> str:
         display_name,
         failure_key,
         pending_key,
-        store_atomically,
     )
 
     photo = Photo.objects.filter(pk=photo_id).first()

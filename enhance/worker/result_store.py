@@ -10,21 +10,19 @@ from __future__ import annotations
 import io
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image
 from PIL.ExifTags import IFD
 
+from albums.atomic_write import PART_SUFFIX, store_atomically
 from enhance.renditions import display_name, encode_display, family, has_alpha
 
 log = logging.getLogger(__name__)
 
 _ORIENTATION = 0x0112
 _EXIF_PIXEL_X, _EXIF_PIXEL_Y = 0xA002, 0xA003
-PART_SUFFIX = ".part"
 
 
 @dataclass(frozen=True)
@@ -66,33 +64,6 @@ def encode_png(image: Image.Image, metadata: dict) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=6, **metadata)
     return buffer.getvalue()
-
-
-def store_atomically(name: str, data) -> None:
-    """Store bytes (or a readable binary file) under `name` with no moment where a partial file has it."""
-    storage = default_storage
-    if isinstance(storage, FileSystemStorage):
-        final = storage.path(name)
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        temporary = final + PART_SUFFIX
-        with open(temporary, "wb") as handle:
-            if isinstance(data, bytes | bytearray):
-                handle.write(data)
-            else:
-                shutil.copyfileobj(data, handle, 1 << 20)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, final)
-        return
-    # Object stores (S3) publish an object only once its upload completes: a PUT is
-    # already all-or-nothing, there is nothing to rename.
-    if storage.exists(name):
-        storage.delete(name)
-    content = ContentFile(data) if isinstance(data, bytes | bytearray) else File(data)
-    saved = storage.save(name, content)
-    if saved != name:  # another writer raced us; never keep two copies
-        storage.delete(saved)
-        raise OSError(f"could not store {name}")
 
 
 def write_result(job, image: Image.Image, original: Image.Image) -> StoredResult:
