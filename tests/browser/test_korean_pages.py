@@ -15,6 +15,7 @@ import polib
 import pytest
 from django.conf import settings
 
+from showcase.samples import SAMPLES
 from tests.browser.fixtures import login
 from tests.browser.site_pages import ANONYMOUS_PAGES, POSTED_PAGES, make_library, signed_in_pages
 from tests.factories import make_user
@@ -29,6 +30,9 @@ ALLOWED_WORDS = {
     "DF2K", "CPU", "GPU", "CUDA", "USD", "EXIF", "ZIP", "HEIC", "HEIF", "TIFF", "GIF", "BMP", "ID", "URL",
     "Stripe", "OpenAPI", "Swagger", "English", "fp32", "fp16", "bf16", "px", "x", "KB", "MB", "GB", "GPS",
 }
+# The landing page credits each sample photo's author and where it came from: proper names.
+ALLOWED_WORDS |= {word for sample in SAMPLES for word in re.findall(r"[0-9]*[A-Za-z][A-Za-z0-9'’-]*", sample.source)}
+ALLOWED_WORDS |= {"CC0"}  # a licence's name
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 FILE_NAME = re.compile(r"[\w.-]+\.(?:jpe?g|png|webp|tiff?|heic|gif|bmp|zip)\b", re.IGNORECASE)
 # A word with at least one Latin letter ("2D", "25MB" and "x4plus" are words too).
