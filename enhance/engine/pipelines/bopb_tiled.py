@@ -19,12 +19,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import torch
-import torch.nn.functional as F
 
-from enhance.engine.archs.bopb.attention import best_matching_keys, masked_nonlocal_attention
-from enhance.engine.archs.bopb.nonlocal_block import valid_key_map
-from enhance.engine.archs.bopb.patch_attention import latent_hole_map
-from enhance.engine.archs.bopb.precision import entering
 from enhance.engine.catalog import bopb as catalog_bopb
 from enhance.engine.context import RunContext
 from enhance.engine.errors import DeviceMemoryError
@@ -173,26 +168,8 @@ def _nonlocal(streamer: Streamer, block, act: Activation, mask: torch.Tensor, on
     x_stored = streamer.settle(act)
 
     def attend():
-        x = streamer.to_device(x_stored)
-        batch, _, height, width = x.shape
-        valid = valid_key_map(mask.to(torch.float32), (height, width))
-        attended = masked_nonlocal_attention(
-            # each projection in its own precision, as MaskedNonLocalBlock.forward does
-            block.theta(entering(block.theta, x)).flatten(2).transpose(1, 2),
-            block.phi(entering(block.phi, x)).flatten(2),
-            block.g(entering(block.g, x)).flatten(2).transpose(1, 2),
-            valid.flatten(1),
-            renormalize=block.renormalize,
-            temperature=block.temperature,
-            use_self=block.use_self,
-            cosine=block.cosine,
-            chunk_elements=block.cuda_chunk_elements if x.is_cuda else block.chunk_elements,
-            on_chunk=on_chunk,
-            method=block.attention_method,
-        )
-        del x
-        attended = attended.transpose(1, 2).reshape(batch, block.inter_channels, height, width).to(block.W.weight.dtype)
-        return block.W(attended).cpu(), valid.cpu()
+        weighted, valid = block.attend(streamer.to_device(x_stored), mask, on_chunk)
+        return weighted.cpu(), valid.cpu()
 
     weighted, valid = _global(attend, streamer.device)
     rebuilt = streamer.run(list(block.res_block), Activation([Term(weighted)], act.factor))
@@ -207,28 +184,8 @@ def _patch_attention(streamer: Streamer, module, z_act: Activation, mask: torch.
     x_stored = streamer.settle(streamer.run(list(module.res_block), z_stored))
 
     def compose():
-        x = streamer.to_device(x_stored)
-        _, _, height, width = x.shape
-        p = module.patch_size
-        holes = latent_hole_map(mask.to(torch.float32), (height, width))
-        hole_patches = F.unfold(holes, kernel_size=p, stride=p).mean(dim=1)[0] > 0.6
-        query_index = torch.nonzero(hole_patches, as_tuple=True)[0]
-        key_index = torch.nonzero(~hole_patches, as_tuple=True)[0]
-        if len(query_index) == 0 or len(key_index) == 0:
-            return x.cpu(), holes.cpu()
-        patches = F.unfold(x, kernel_size=p, stride=p)
-        del x
-        keys = patches.index_select(2, key_index)
-        for b in range(patches.shape[0]):
-            best = best_matching_keys(
-                patches[b].index_select(1, query_index).t(),
-                keys[b],
-                chunk_elements=module.chunk_elements,
-                on_chunk=on_chunk,
-            )
-            patches[b][:, query_index] = keys[b][:, best]
-        del keys
-        return F.fold(patches, output_size=(height, width), kernel_size=p, stride=p).cpu(), holes.cpu()
+        composed, holes = module.compose(streamer.to_device(x_stored), mask, on_chunk)
+        return composed.cpu(), holes.cpu()
 
     composed, holes = _global(compose, streamer.device)
     z = z_stored.terms[0].data

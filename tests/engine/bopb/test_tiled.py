@@ -144,7 +144,9 @@ def test_scratch_attention_that_does_not_fit_names_the_reason(bopb_engine, monke
     def no_room(*args, **kwargs):
         raise OOM("CUDA out of memory")
 
-    monkeypatch.setattr(bopb_tiled, "masked_nonlocal_attention", no_room)
+    from enhance.engine.archs.bopb import nonlocal_block
+
+    monkeypatch.setattr(nonlocal_block, "masked_nonlocal_attention", no_room)  # the tiled path calls the block's own
     with pytest.raises(DeviceMemoryError) as caught:
         enhance_image(_photo(96, 64), "bopb", {"scratches": True, "faces": False}, precision="fp32", tile_size=32)
     assert caught.value.message == catalog_bopb.SCRATCHES_TOO_LARGE_FOR_DEVICE

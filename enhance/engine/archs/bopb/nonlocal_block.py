@@ -59,7 +59,10 @@ class MaskedNonLocalBlock(nn.Module):
         self.cuda_chunk_elements = CUDA_CHUNK_ELEMENTS
         self.attention_method = "auto"  # SDPA on CUDA, the explicit chunked softmax elsewhere
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None) -> torch.Tensor:
+    def attend(self, x: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The block's global part: W(attention) and the map of valid keys (1 off scratches).
+        The tiled path (pipelines/bopb_tiled.py) calls it on the whole latent and tiles the rest."""
         batch, _, height, width = x.shape
         valid = valid_key_map(mask.to(torch.float32), (height, width))
         # each projection in its own precision (ScratchMapping keeps theta and phi in fp32)
@@ -81,8 +84,12 @@ class MaskedNonLocalBlock(nn.Module):
         )
         del queries, keys, values
         attended = attended.transpose(1, 2).reshape(batch, self.inter_channels, height, width)
-        rebuilt = self.res_block(entering(self.res_block, self.W(entering(self.W, attended))))
-        del attended
+        return self.W(entering(self.W, attended)), valid
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None) -> torch.Tensor:
+        weighted, valid = self.attend(x, mask, on_chunk)
+        rebuilt = self.res_block(entering(self.res_block, weighted))
+        del weighted
         # the blend in the wider of the two dtypes (x is fp32 where the widening head is an island)
         out_dtype = torch.promote_types(x.dtype, dtype_of(self.res_block))
         valid = valid.to(out_dtype)

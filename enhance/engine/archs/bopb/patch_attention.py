@@ -32,8 +32,10 @@ class PatchAttention(nn.Module):
         self.res_block = nn.Sequential(*resnet_blocks(channels, 1))
         self.chunk_elements = DEFAULT_CHUNK_ELEMENTS
 
-    def forward(self, z: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None) -> torch.Tensor:
-        x = self.res_block(z)
+    def compose(self, x: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The global part: each scratched patch replaced by its best clean match, and the hole
+        map. The tiled path (pipelines/bopb_tiled.py) calls it on the whole latent."""
         _, _, height, width = x.shape
         p = self.patch_size
         holes = latent_hole_map(mask.to(torch.float32), (height, width))
@@ -44,22 +46,23 @@ class PatchAttention(nn.Module):
         if len(query_index) == 0 or len(key_index) == 0:
             # nothing to repair, or (all patches scratched) nothing clean to borrow from: keep x.
             # The official code crashes in the latter case and skips the photo.
-            composed = x
-        else:
-            patches = F.unfold(x, kernel_size=p, stride=p)
-            keys = patches.index_select(2, key_index)
-            for b in range(patches.shape[0]):
-                best = best_matching_keys(
-                    patches[b].index_select(1, query_index).t(),
-                    keys[b],
-                    chunk_elements=self.chunk_elements,
-                    on_chunk=on_chunk,
-                )
-                patches[b][:, query_index] = keys[b][:, best]
-            del keys
-            # like the official fold, latent rows/columns beyond the last whole patch come out as 0
-            composed = F.fold(patches, output_size=(height, width), kernel_size=p, stride=p)
-            del patches
+            return x, holes
+        patches = F.unfold(x, kernel_size=p, stride=p)
+        keys = patches.index_select(2, key_index)
+        for b in range(patches.shape[0]):
+            best = best_matching_keys(
+                patches[b].index_select(1, query_index).t(),
+                keys[b],
+                chunk_elements=self.chunk_elements,
+                on_chunk=on_chunk,
+            )
+            patches[b][:, query_index] = keys[b][:, best]
+        del keys
+        # like the official fold, latent rows/columns beyond the last whole patch come out as 0
+        return F.fold(patches, output_size=(height, width), kernel_size=p, stride=p), holes
+
+    def forward(self, z: torch.Tensor, mask: torch.Tensor, on_chunk: ChunkCallback | None = None) -> torch.Tensor:
+        composed, holes = self.compose(self.res_block(z), mask, on_chunk)
         fused = torch.cat((z, composed.to(z.dtype), holes.to(z.dtype)), dim=1)
         del composed
         return self.F_Combine(fused)
