@@ -18,8 +18,8 @@ from billing.plans import Plan
 from enhance.stored_text import message, render_stored
 
 __all__ = [
-    "Admission", "PolicyRefusal", "admit", "check_model_and_size", "plan_for", "recheck_at_claim", "refund",
-    "usage_summary",
+    "Admission", "PolicyRefusal", "admit", "check_model_and_size", "plan_for", "plan_for_request", "recheck_at_claim",
+    "refund", "usage_summary",
 ]
 
 
@@ -131,9 +131,20 @@ def jobs_used(user, month: date | None = None) -> int:
     return usage or 0
 
 
-def usage_summary(user) -> dict:
-    """Plan, usage and limits for pages and the API (`me/`)."""
-    plan = plan_for(user)
+def plan_for_request(request) -> Plan | None:
+    """The signed-in person's plan, asked once per request (the photo page's plan box and form,
+    and the batch form, all show it); None for a visitor."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if getattr(request, "_restore_plan", None) is None:
+        request._restore_plan = plan_for(user)
+    return request._restore_plan
+
+
+def usage_summary(user, plan: Plan | None = None) -> dict:
+    """Plan, usage and limits for pages and the API (`me/`); `plan` when the caller knows it."""
+    plan = plan or plan_for(user)
     month = month_start(timezone.now())
     used = jobs_used(user, month)
     subscription = active_subscription(user)

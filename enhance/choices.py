@@ -18,7 +18,7 @@ from enhance.services import SubmitRefused
 NONE = "none"  # show the original, nothing to run
 
 
-def _availability() -> dict[str, tuple[bool, str]]:
+def availability_table() -> dict[str, tuple[bool, str]]:
     """Model id -> (a live worker can run it now, why not for people): the one place this module
     asks (enhance.availability reads the workers' capability records)."""
     from enhance.availability import model_availability
@@ -97,7 +97,7 @@ def panel_types(availability: dict | None = None) -> list[dict]:
     """"None" and every kind some catalogued model serves, each with its models; a kind can run
     when one of its models can."""
     if availability is None:
-        availability = _availability()
+        availability = availability_table()
     rows = [{"key": NONE, "label": _("None (show the original)"), "models": [], "available": True, "reason": ""}]
     for kind in KINDS:
         models = [_model_row(spec, use, availability) for spec, use in offers(kind)]

@@ -56,6 +56,7 @@ def errors(*statuses: int) -> dict:
 class TokenScheme(KnoxTokenScheme):
     """knox's scheme, saying the prefix where generators look: most default to `Bearer`."""
 
+    target_class = "accounts.api.auth.TokenAuthentication"
     priority = 1
 
     def get_security_definition(self, auto_schema):

@@ -38,7 +38,7 @@ def _note_outage(exc: BaseException) -> None:
         logger.warning("Redis cache unreachable (%s): rate limits count per process until it is back", exc)
 
 
-def _redis_is_down() -> bool:
+def redis_is_down() -> bool:
     return time.monotonic() < _state["down_until"]
 
 
@@ -50,7 +50,7 @@ def reset_outage_state() -> None:
 
 def _guarded(name: str):
     def call(self, *args, **kwargs):
-        if not _redis_is_down():
+        if not redis_is_down():
             try:
                 return getattr(super(ResilientRedisCache, self), name)(*args, **kwargs)
             except _UNREACHABLE as exc:

@@ -121,7 +121,14 @@ if REDIS_URL:
             "BACKEND": "restoreapp.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
+        # Rendered rows shared by every web worker and host (restoreapp/fragment_cache.py).
+        "rows": {
+            "BACKEND": "restoreapp.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rows",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -268,6 +275,8 @@ GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
 # with every JOB_HEARTBEAT_SECONDS; a record silent for WORKER_STALE_SECONDS is no longer live,
 # so web hosts stop offering what only that worker could run.
 WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", max(4 * JOB_HEARTBEAT_SECONDS, 10.0))
+# Rendered rows and form fragments each process remembers (restoreapp/fragment_cache.py).
+ROW_CACHE_SIZE = env_int("ROW_CACHE_SIZE", 20_000)
 # What an hour of a worker host costs, by device kind (the dashboard's cost: host-hours from
 # the records' heartbeats times this price).
 CPU_HOUR_USD = env_float("CPU_HOUR_USD", 0.10)

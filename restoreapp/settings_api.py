@@ -9,7 +9,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "restoreapp.api_schema.ApiAutoSchema",
     # Tokens for mobile clients (stored hashed by knox); sessions for the site's own JavaScript.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

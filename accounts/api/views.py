@@ -5,9 +5,9 @@ from allauth.account.utils import setup_user_email
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from knox.auth import TokenAuthentication
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import permissions, status
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import ratelimits, verification
+from accounts.api.auth import TokenAuthentication
 from accounts.api.plan import me_payload
 from accounts.api.serializers import CredentialsSerializer, MeSerializer, RegisterSerializer, TokenSerializer
 from restoreapp.api_errors import ApiError
@@ -25,6 +26,7 @@ from restoreapp.api_schema import errors
 def _issue_token(user) -> dict:
     tokens = get_token_model().objects
     instance, token = tokens.create(user=user, expiry=knox_settings.TOKEN_TTL)
+    tokens.filter(user=user, expiry__lt=timezone.now()).delete()  # requests no longer sweep them
     # Logging in again and again must not grow the table without end: keep the newest ones.
     keep = knox_settings.TOKEN_LIMIT_PER_USER
     if keep:

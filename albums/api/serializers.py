@@ -6,6 +6,7 @@ from rest_framework import serializers
 from albums.imaging import EXTENSION_FOR_FORMAT
 from albums.models import Album, Photo
 from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
+from restoreapp.api_row_cache import CachedListSerializer, CachedRepresentation
 
 
 class AlbumSerializer(serializers.ModelSerializer):
@@ -32,7 +33,7 @@ def _album_field(**kwargs):
     )
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(CachedRepresentation, serializers.ModelSerializer):
     """A photo as the API shows it (changes go through PhotoUpdateSerializer): every field is
     always present, so the schema marks them all required."""
 
@@ -46,11 +47,25 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Photo
+        list_serializer_class = CachedListSerializer
         fields = [
             "id", "album", "title", "width", "height", "format", "bytes", "taken_at", "uploaded_at",
             "original_url", "thumbnail_url", "above_plan_limit",
         ]
         read_only_fields = fields
+
+    def representation_key(self, photo: Photo) -> tuple:
+        return (self._plan(photo).code,)
+
+    def _plan(self, photo: Photo):
+        from billing.policy import plan_for
+
+        plan = self.context.get("plan")
+        if plan is None:  # one plan look-up per serializer, not per photo of a list
+            request = self.context.get("request")
+            mine = request is not None and request.user.pk == photo.owner_id
+            plan = self.context["plan"] = plan_for(request.user if mine else photo.owner)
+        return plan
 
     def _absolute(self, name: str, photo: Photo) -> str:
         url = reverse(name, kwargs={"pk": photo.pk})
@@ -70,12 +85,8 @@ class PhotoSerializer(serializers.ModelSerializer):
                     "jobs on it are refused with 402 and an upgrade_url.")))
     def get_above_plan_limit(self, photo: Photo) -> bool:
         from billing.plan_notes import photo_above_plan
-        from billing.policy import plan_for
 
-        plan = self.context.get("plan")
-        if plan is None:  # one plan look-up per serializer, not per photo of a list
-            plan = self.context["plan"] = plan_for(photo.owner)
-        return photo_above_plan(plan, photo.width, photo.height)
+        return photo_above_plan(self._plan(photo), photo.width, photo.height)
 
 
 class PhotoUpdateSerializer(serializers.ModelSerializer):

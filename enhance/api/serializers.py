@@ -8,6 +8,7 @@ from enhance.api.choices import DeviceTypeField, ModelIdField, PrecisionField
 from enhance.models import Job, JobStatus
 from enhance.results import offered_formats
 from restoreapp.api_fields import OwnedPrimaryKeyRelatedField
+from restoreapp.api_row_cache import CachedListSerializer, CachedRepresentation
 
 
 class ModelOptionValueSerializer(serializers.Serializer):
@@ -87,7 +88,7 @@ class ResultPreparingSerializer(serializers.Serializer):
     retry_after = serializers.IntegerField(help_text=_("Seconds to wait before asking again."))
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(CachedRepresentation, serializers.ModelSerializer):
     model = ModelIdField()
     device = DeviceTypeField()
     precision = PrecisionField()
@@ -103,12 +104,16 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
+        list_serializer_class = CachedListSerializer
         fields = [
             "id", "url", "photo", "model", "options", "status", "progress", "stage", "error", "attempts",
             "queued_at", "started_at", "finished_at", "eta_seconds", "compute_seconds", "device", "precision",
             "result_url", "result_width", "result_height", "result_bytes", "result_has_alpha", "download_formats",
         ]
         read_only_fields = fields
+
+    def representation_key(self, job: Job) -> tuple:
+        return (job.eta_seconds(),)
 
     def _absolute(self, url: str) -> str:
         request = self.context.get("request")

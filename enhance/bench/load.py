@@ -11,6 +11,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,13 +91,21 @@ class Target:
             raise RuntimeError(f"{self.name}: manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def prepare(self, *, accounts: int, photos: int, jobs: int) -> None:
+    def prepare(self, *, accounts: int, photos: int, jobs: int, library_of: Target | None = None) -> None:
+        """Migrate with this checkout's code, collect its static files, and seed: with this
+        checkout's seeding code, or (a baseline) by copying `library_of`'s seeded library."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
-        # Seeded by this checkout's code (the schema is the same; only indexes may differ).
-        self.manage("bench_load", "--seed-into", str(self.fixture), "--accounts", str(accounts),
-                    "--photos", str(photos), "--jobs", str(jobs), cwd=ROOT)
+        if library_of is None:
+            self.manage("bench_load", "--seed-into", str(self.fixture), "--accounts", str(accounts),
+                        "--photos", str(photos), "--jobs", str(jobs), cwd=ROOT)
+            return
+        # An older checkout may lack columns added since (and its code no seeding command): both
+        # sides get the very same rows, column by column, and the same files.
+        copy_library(library_of.database_url, self.database_url)
+        shutil.copytree(library_of.folder / "media", self.folder / "media", dirs_exist_ok=True)
+        shutil.copyfile(library_of.fixture, self.fixture)
 
     def start(self) -> None:
         log = open(self.folder / "gunicorn.log", "ab")  # noqa: SIM115 (closed in stop())
@@ -142,6 +151,51 @@ class Target:
             if "Traceback" in line or '" 50' in line:
                 count += 1
         return count
+
+
+def _seeded_tables() -> list[str]:
+    """The tables enhance.bench.seed writes, parents first."""
+    from django.contrib.sessions.models import Session
+    from knox.models import AuthToken
+
+    from accounts.models import User
+    from albums.models import Album, Photo
+    from billing.models import BillingProfile
+    from enhance.capabilities.models import WorkerCapability
+    from enhance.models import Job
+    from enhance.notifications.models import Notification
+
+    models = [User, BillingProfile, Album, Photo, Job, Notification, Session, AuthToken, WorkerCapability]
+    return [model._meta.db_table for model in models]
+
+
+def _columns(connection, table: str) -> list[str]:
+    rows = connection.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                              "ORDER BY ordinal_position", (table,)).fetchall()
+    return [row[0] for row in rows]
+
+
+def copy_library(source_url: str, target_url: str) -> None:
+    """Every seeded row from one load-test database into another, in the columns both have."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(source_url) as source, psycopg.connect(target_url) as target:
+        for table in _seeded_tables():
+            theirs = set(_columns(target, table))
+            if not theirs:
+                continue  # the older schema has no such table (a feature it predates)
+            columns = [name for name in _columns(source, table) if name in theirs]
+            names = sql.SQL(", ").join(map(sql.Identifier, columns))
+            read = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table), names)
+            write = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)
+            with source.cursor().copy(read) as out, target.cursor().copy(write) as into:
+                for block in out:
+                    into.write(block)
+            if "id" in columns:
+                target.execute(sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'id'), "
+                                       "(SELECT COALESCE(MAX(id), 1) FROM {}))").format(
+                    sql.Literal(table), sql.Identifier(table)))
 
 
 @contextlib.contextmanager
@@ -203,16 +257,17 @@ def run(*, concurrencies: list[int], seconds: float, accounts: int, photos: int,
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="restore-load-")))
         targets = []
-        for name, checkout in checkouts:
+        # This checkout first: it seeds, and a baseline gets a copy of the same library.
+        for name, checkout in reversed(checkouts):
             url = stack.enter_context(database(admin_url, f"{database_prefix}_{name}"))
             target = Target(name, Path(checkout).resolve(), folder / name, url, redis_url, workers)
             log(f"[{name}] migrate, collectstatic, seed {accounts} users x {photos} photos, {jobs} jobs ...")
             started = time.monotonic()
-            target.prepare(accounts=accounts, photos=photos, jobs=jobs)
+            target.prepare(accounts=accounts, photos=photos, jobs=jobs, library_of=targets[0] if targets else None)
             log(f"[{name}] ready in {time.monotonic() - started:.1f} s; starting gunicorn on {target.url}")
             stack.callback(target.stop)
             target.start()
-            targets.append(target)
+            targets.insert(0, target)
         if warmup:
             for target in targets:
                 run_locust(target, max(concurrencies), warmup, folder)

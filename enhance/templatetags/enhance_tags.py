@@ -1,9 +1,13 @@
 from django import template
+from django.template.loader import render_to_string
 
+from billing.policy import plan_for_request
+from enhance import choices
 from enhance.availability import model_availability
 from enhance.choices import apply_plan, panel_types, refresh_kind
 from enhance.models import Job
 from enhance.notifications.models import Notification
+from restoreapp.fragment_cache import fragment
 
 register = template.Library()
 
@@ -31,50 +35,67 @@ def unavailable_models(types) -> list[dict]:
 def photo_enhance_panel(context, photo):
     request = context.get("request")
     jobs = list(Job.objects.filter(photo=photo, owner=photo.owner_id).order_by("-queued_at", "-id")[:50])
-    availability = model_availability()
-    types = panel_types({model_id: (entry.available, entry.reason) for model_id, entry in availability.items()})
-    for row in types:  # this photo may be above every live worker's limit for one kind of a model
-        for model in row["models"]:
-            entry = availability[model["id"]]
-            options = entry.spec.validate_options(model["preset"])
-            too_large = model["available"] and entry.size_refusal(options, photo.width, photo.height)
-            if too_large:
-                model.update(available=False, reason=too_large)
-        if row["models"]:
-            refresh_kind(row)
-    _apply_plan_of(request, types, photo)
     return {
-        "unavailable": unavailable_models(types),
+        "model_fields": _photo_model_fields(request, photo),
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "photo": photo,
         "jobs": jobs,
-        "types": types,
         "latest_success": next((job for job in jobs if job.status == "succeeded" and job.result), None),
     }
 
 
-def _apply_plan_of(request, types, photo=None) -> None:
-    """Pro badges and the plan's size limit on the form (enhance.choices.apply_plan)."""
+def _photo_model_fields(request, photo) -> str:
+    """The photo form's kinds, models and options: what the live workers run, minus what is above
+    their limits for this photo's size, with the plan's badges. Drawn once per distinct input."""
     from billing.plan_notes import size_notice
-    from billing.policy import plan_for
 
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return
-    plan = plan_for(user)
-    apply_plan(types, plan, size_notice(plan, photo.width, photo.height) if photo is not None else "")
+    availability = model_availability()
+    # Each (model, kind) as this photo finds it: runnable, or why not (the kind's preset may
+    # pick a heavier path with a lower limit, e.g. BOPB's scratch repair).
+    state = {}
+    for model_id, entry in availability.items():
+        for use in entry.spec.uses:
+            too_large = entry.available and entry.size_refusal(
+                entry.spec.validate_options(dict(use.preset)), photo.width, photo.height)
+            state[model_id, use.kind] = (entry.available, entry.reason, too_large or "")
+    plan = plan_for_request(request)
+    notice = size_notice(plan, photo.width, photo.height) if plan else ""
+
+    def draw() -> str:
+        types = panel_types({model_id: (entry.available, entry.reason) for model_id, entry in availability.items()})
+        for row in types:
+            for model in row["models"]:
+                too_large = state[model["id"], row["key"]][2]
+                if too_large:
+                    model.update(available=False, reason=too_large)
+            if row["models"]:
+                refresh_kind(row)
+        if plan:
+            apply_plan(types, plan, notice)
+        return render_to_string("enhance/_model_fields.html", {
+            "types": types, "unavailable": unavailable_models(types), "prefix": "enhance", "initial": "none"})
+
+    return fragment(("photo_model_fields", tuple(state.items()), plan and plan.code, notice), draw)
 
 
-@register.inclusion_tag("enhance/_model_fields.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def batch_model_fields(context):
     """The batch form's kinds, models and options (no "None": a batch always runs something)."""
-    types = [row for row in panel_types() if row["models"]]
-    _apply_plan_of(context.get("request"), types)
-    runnable = [row["key"] for row in types if row["available"]]
-    in_plan = [key for key in runnable if not _row(types, key).get("locked_badge")]
-    initial = (in_plan or runnable or [""])[0]
-    return {"types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial}
+    availability = choices.availability_table()
+    plan = plan_for_request(context.get("request"))
+
+    def draw() -> str:
+        types = [row for row in panel_types(availability) if row["models"]]
+        if plan:
+            apply_plan(types, plan)
+        runnable = [row["key"] for row in types if row["available"]]
+        in_plan = [key for key in runnable if not _row(types, key).get("locked_badge")]
+        initial = (in_plan or runnable or [""])[0]
+        return render_to_string("enhance/_model_fields.html", {
+            "types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial})
+
+    return fragment(("batch_model_fields", tuple(availability.items()), plan and plan.code), draw)
 
 
 def _row(types, key):

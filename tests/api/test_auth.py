@@ -224,3 +224,33 @@ def test_mandatory_email_verification_is_not_bypassed_by_the_api(anon_api, setti
 
     EmailAddress.objects.filter(email="careful@example.com").update(verified=True)
     assert anon_api.post(TOKEN, credentials).status_code == 200
+
+
+def test_an_expired_token_is_refused_and_deleted_and_a_login_sweeps_the_others(anon_api, owner):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    tokens = get_token_model().objects
+    live, live_token = tokens.create(user=owner, expiry=timedelta(days=1))
+    old, old_token = tokens.create(user=owner, expiry=timedelta(days=1))
+    stale, _ = tokens.create(user=owner, expiry=timedelta(days=1))
+    tokens.filter(digest__in=[old.digest, stale.digest]).update(expiry=timezone.now() - timedelta(minutes=1))
+
+    refused = _authed(old_token).get(ME)
+    assert refused.status_code == 401
+    assert not tokens.filter(digest=old.digest).exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert _authed(live_token).get(ME).status_code == 200
+    # Authenticating looks up the token (with its user) once; it does not list the person's others.
+    token_queries = [q["sql"] for q in queries.captured_queries
+                     if "knox_authtoken" in q["sql"] and q["sql"].startswith("SELECT")]
+    assert len(token_queries) == 1, token_queries
+    assert tokens.filter(digest=stale.digest).exists()
+
+    assert anon_api.post(TOKEN, {"email": owner.email, "password": factories.PASSWORD}).status_code == 200
+    assert not tokens.filter(digest=stale.digest).exists()  # swept at login
+    assert tokens.filter(digest=live.digest).exists()

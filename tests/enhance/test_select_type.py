@@ -127,7 +127,7 @@ def test_the_photo_page_renders_every_models_widgets(owner_client, photo):
 
 def test_the_batch_form_offers_the_same_kinds_and_marks_unavailable_models(owner_client, album, photo,
                                                                            monkeypatch):
-    monkeypatch.setattr("enhance.choices._availability", lambda: {
+    monkeypatch.setattr("enhance.choices.availability_table", lambda: {
         **EVERYTHING_RUNS, "bopb": (False, "run: python manage.py fetch_weights bopb")})
     page = owner_client.get(reverse("enhance:my_jobs")).content.decode()
     batch = page[page.index("data-batch-form") :]
