@@ -31,7 +31,9 @@ def with_job_badges(photos):
 
 
 def _grid_context(request, photos, album=None):
-    page = Paginator(with_job_badges(photos), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    # Only what a tile shows (and its cache key is made of): the EXIF and file names stay in the database.
+    tiles = photos.only("id", "owner_id", "album_id", "title", "uploaded_at")
+    page = Paginator(with_job_badges(tiles), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "page": page,
         "photos": page.object_list,
