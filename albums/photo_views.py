@@ -16,7 +16,9 @@ from albums.renditions import Preparing, Unavailable, locate_display
 
 
 def _own_photo(request, pk) -> Photo:
-    return get_object_or_404(Photo.objects.select_related("album"), pk=pk, owner=request.user)
+    photo = get_object_or_404(Photo.objects.select_related("album"), pk=pk, owner=request.user)
+    photo.owner = request.user  # the same person: the form and the plan need not load them again
+    return photo
 
 
 def _render_detail(request, photo, form, status=200):

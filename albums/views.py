@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from albums.forms import AlbumForm
 from albums.models import Album
+from albums.sidebar import albums_with_counts, remember_photo_total
 
 PHOTOS_PER_PAGE = 60
 
@@ -38,10 +39,8 @@ def _grid_context(request, photos, album=None):
         "page": page,
         "photos": page.object_list,
         "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
-        # The selection bar's "Move to album": every album but the one shown.
-        "move_targets": list(
-            request.user.albums.exclude(pk=album.pk if album else None).only("pk", "name", "owner_id")
-        ),
+        # The selection bar's "Move to album": every album but the one shown (the sidebar's list).
+        "move_targets": [item for item in albums_with_counts(request) if item.pk != getattr(album, "pk", None)],
     }
 
 
@@ -52,6 +51,7 @@ def home(request):
         return landing(request)
     photos = request.user.photos.all()
     context = {"album": None, **_grid_context(request, photos)}
+    remember_photo_total(request, context["page"].paginator.count)  # the sidebar's "All photos"
     return render(request, "albums/library.html", context)
 
 

@@ -41,8 +41,12 @@ def _granted_plan(user, now: datetime) -> Plan | None:
     return get_plan(profile.granted_plan)
 
 
-def plan_for(user, now: datetime | None = None) -> Plan:
-    """The best plan the person is entitled to now (Free when nothing else applies)."""
+LOOK_UP = object()  # plan_for's `subscription` when the caller has not looked it up
+
+
+def plan_for(user, now: datetime | None = None, subscription=LOOK_UP) -> Plan:
+    """The best plan the person is entitled to now (Free when nothing else applies); pass the
+    person's `active_subscription` when already known, to save the query."""
     if not getattr(user, "is_authenticated", False):
         return DEFAULT_PLAN
     now = now or timezone.now()
@@ -50,7 +54,8 @@ def plan_for(user, now: datetime | None = None) -> Plan:
     granted = _granted_plan(user, now)
     if granted:
         candidates.append(granted)
-    subscription = active_subscription(user, now)
+    if subscription is LOOK_UP:
+        subscription = active_subscription(user, now)
     if subscription:
         candidates.append(get_plan(subscription.plan_code))
     return max(candidates, key=lambda plan: (plan.price_usd_month, plan.priority))

@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from billing.entitlements import active_subscription, plan_for
-from billing.models import MonthlyUsage
+from billing.entitlements import LOOK_UP, active_subscription, plan_for
+from billing.models import MonthlyUsage, StripeSubscription
 from billing.plans import Plan
 from enhance.stored_text import message, render_stored
 
 __all__ = [
-    "Admission", "PolicyRefusal", "admit", "check_model_and_size", "plan_for", "plan_for_request", "recheck_at_claim",
-    "refund", "usage_summary",
+    "Admission", "PolicyRefusal", "admit", "check_model_and_size", "entitlement_for_request", "plan_for",
+    "plan_for_request", "recheck_at_claim", "refund", "usage_summary",
 ]
 
 
@@ -131,23 +131,31 @@ def jobs_used(user, month: date | None = None) -> int:
     return usage or 0
 
 
-def plan_for_request(request) -> Plan | None:
-    """The signed-in person's plan, asked once per request (the photo page's plan box and form,
-    and the batch form, all show it); None for a visitor."""
+def entitlement_for_request(request) -> tuple[Plan | None, StripeSubscription | None]:
+    """The signed-in person's plan and paying subscription, looked up once per request (the
+    photo page's plan box and form, and the batch form, all show them); (None, None) for a
+    visitor."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return None
-    if getattr(request, "_restore_plan", None) is None:
-        request._restore_plan = plan_for(user)
-    return request._restore_plan
+        return None, None
+    if getattr(request, "_restore_entitlement", None) is None:
+        subscription = active_subscription(user)
+        request._restore_entitlement = (plan_for(user, subscription=subscription), subscription)
+    return request._restore_entitlement
 
 
-def usage_summary(user, plan: Plan | None = None) -> dict:
-    """Plan, usage and limits for pages and the API (`me/`); `plan` when the caller knows it."""
-    plan = plan or plan_for(user)
+def plan_for_request(request) -> Plan | None:
+    return entitlement_for_request(request)[0]
+
+
+def usage_summary(user, plan: Plan | None = None, subscription=LOOK_UP) -> dict:
+    """Plan, usage and limits for pages and the API (`me/`); `plan` and `subscription` when the
+    caller knows them."""
+    if subscription is LOOK_UP:
+        subscription = active_subscription(user)
+    plan = plan or plan_for(user, subscription=subscription)
     month = month_start(timezone.now())
     used = jobs_used(user, month)
-    subscription = active_subscription(user)
     return {
         "plan": plan.code,
         "plan_name": str(plan.name),

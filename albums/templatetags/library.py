@@ -3,11 +3,11 @@ import functools
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from albums.sidebar import albums_with_counts, photo_total
 from restoreapp.fragment_cache import CSRF_MARKER, PATH_MARKER, fragment, render_rows
 
 register = template.Library()
@@ -18,8 +18,8 @@ def album_sidebar(context, current_album=None):
     """The left album navigation, on every page of a signed-in user."""
     request = context["request"]
     user = request.user
-    albums = list(user.albums.annotate(photo_count=Count("photos"))) if user.is_authenticated else []
-    total = user.photos.count() if user.is_authenticated else 0
+    albums = albums_with_counts(request) if user.is_authenticated else []
+    total = photo_total(request) if user.is_authenticated else 0
     on_home = getattr(request.resolver_match, "url_name", None) == "home"
     key = ("album_sidebar", [(album.pk, album.name, album.photo_count) for album in albums], total,
            getattr(current_album, "pk", None), on_home)

@@ -16,10 +16,10 @@ def plan_box(context, photo=None):
     (when this photo is above that limit) why it cannot be enhanced, each with the upgrade link."""
     from billing.plan_notes import size_notice, upgrade_plan
     from billing.plans import get_plan
-    from billing.policy import plan_for_request, usage_summary
+    from billing.policy import entitlement_for_request, usage_summary
 
     request = context["request"]
-    summary = usage_summary(request.user, plan_for_request(request))
+    summary = usage_summary(request.user, *entitlement_for_request(request))
     plan = get_plan(summary["plan"])
     return {
         "plan": plan,
