@@ -197,3 +197,12 @@ def test_a_new_release_never_reuses_rows_drawn_by_the_old_one(account, shared_ro
     _page(account, "/jobs/")
     assert set(shared_rows._cache) - names  # drawn again under the new release's names
     assert all(":another-release:" not in name for name in names)
+
+
+def test_the_cached_top_bar_sends_each_page_back_to_itself_after_a_language_change(account):
+    first = _page(account, "/jobs/?status=failed&q=<b>")
+    assert 'name="next" type="hidden" value="/jobs/?status=failed&amp;q=%3Cb%3E"' in first
+    hits = cache.hits
+    second = _page(account, "/notifications/")
+    assert cache.hits > hits  # the top bar came from the cache...
+    assert 'name="next" type="hidden" value="/notifications/"' in second  # ...with this page's path
