@@ -16,6 +16,7 @@ from billing.entitlements import LOOK_UP, active_subscription, plan_for
 from billing.models import MonthlyUsage, StripeSubscription
 from billing.plans import Plan
 from enhance.stored_text import message, render_stored
+from restoreapp.request_memo import once_per_request
 
 __all__ = [
     "Admission", "PolicyRefusal", "admit", "check_model_and_size", "entitlement_for_request", "plan_for",
@@ -138,10 +139,12 @@ def entitlement_for_request(request) -> tuple[Plan | None, StripeSubscription | 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None, None
-    if getattr(request, "_restore_entitlement", None) is None:
+
+    def look_up():
         subscription = active_subscription(user)
-        request._restore_entitlement = (plan_for(user, subscription=subscription), subscription)
-    return request._restore_entitlement
+        return plan_for(user, subscription=subscription), subscription
+
+    return once_per_request(request, "entitlement", look_up)
 
 
 def plan_for_request(request) -> Plan | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from restoreapp.fragment_cache import lookup, row_key, store
+from restoreapp.fragment_cache import reuse_or_draw, row_key
 
 
 class CachedListSerializer(serializers.ListSerializer):
@@ -38,12 +38,9 @@ class CachedRepresentation:
     def represent_many(self, instances: list) -> list[dict]:
         name = f"{type(self).__module__}.{type(self).__qualname__}"
         keys = [row_key(name, (self._site(), self.representation_key(item), item)) for item in instances]
-        rows = lookup(keys)
-        drawn = {key: super(CachedRepresentation, self).to_representation(item)
-                 for key, item in zip(keys, instances, strict=True) if key not in rows}
-        store(drawn)
+        rows = reuse_or_draw(keys, instances, super().to_representation)
         # Copies: the caller owns the dicts it gets (DRF and views may add to them).
-        return [dict(rows.get(key) or drawn[key]) for key in keys]
+        return [dict(row) for row in rows]
 
     def to_representation(self, instance):
         return self.represent_many([instance])[0]

@@ -4,8 +4,8 @@ The default alias holds rate-limit counters (allauth's, the API throttles'); the
 alias holds rendered rows shared by the web processes (restoreapp/shared_tier.py, which stops
 using it during an outage). An outage must not refuse logins, sign-ups, uploads or jobs:
 while Redis cannot be reached every call goes to a local in-memory cache (limits then count
-per process, which is still a limit), the outage is logged at most once a minute, and Redis is tried again after a
-short pause so a recovered server is picked up without a restart.
+per process, which is still a limit), the outage is logged at most once a minute, and Redis
+is tried again after a short pause so a recovered server is picked up without a restart.
 """
 
 import logging

@@ -5,9 +5,9 @@ templates, and those rows were most of the pages' CPU (docs/benchmarks.md, "Web 
 is a pure function of its object's loaded values, the language and the time zone, so it is
 remembered under a digest of exactly those: any change to a row's data (a job's progress, a
 photo's title, a badge's annotation) gives a new key, and nothing is ever invalidated by hand.
-Rows are rendered without the request (no context processors run). The one per-request value a
-row holds, the CSRF token of its forms, is rendered as a random per-process marker and swapped
-for the request's token after the rows are joined.
+Rows are rendered without the request (no context processors run). The per-request values
+cached markup holds (the CSRF token of its forms, the page's own path) are drawn as random
+per-process markers and filled in for each request (`fill_in`).
 
 Fragments whose inputs are few (the model and option fields, which depend on the live workers,
 the plan and the photo's size) are remembered under those inputs with `fragment()`.
@@ -35,12 +35,16 @@ from django.core.signals import setting_changed
 from django.db.models import Model
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from restoreapp import shared_tier
 
 CSRF_MARKER = f"row-cache-csrf-{secrets.token_hex(16)}"
 PATH_MARKER = f"row-cache-path-{secrets.token_hex(16)}"
+# What cached markup is drawn with instead of the request's values: `csrf_token` for its forms,
+# `here` for a link back to the page (filled in by fill_in).
+MARKERS = {"csrf_token": CSRF_MARKER, "here": PATH_MARKER}
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
                     datetime.timedelta, Decimal, UUID})
 
@@ -129,7 +133,7 @@ def row_key(template_name: str, item, setting: tuple[str, str] | None = None) ->
     return _digest((template_name, setting or _setting(), _values(item)))
 
 
-def lookup(keys: list[bytes]) -> dict[bytes, object]:
+def _lookup(keys: list[bytes]) -> dict[bytes, object]:
     """The cached entries among `keys`: this process's first, then the shared tier (one round
     trip for all the rest), whose answers this process then keeps."""
     found, missing = {}, []
@@ -147,39 +151,47 @@ def lookup(keys: list[bytes]) -> dict[bytes, object]:
     return found
 
 
-def store(entries: dict[bytes, object]) -> None:
+def _store(entries: dict[bytes, object]) -> None:
     for key, entry in entries.items():
         cache.put(key, entry)
     if entries and (tier := shared_tier.backend()) is not None:
         tier.set_many({shared_tier.name(key): entry for key, entry in entries.items()}, timeout=shared_tier.SECONDS)
 
 
-def render_rows(template_name: str, items, name: str, *, csrf_token: str = "") -> SafeString:
+def reuse_or_draw(keys: list[bytes], items: list, draw) -> list:
+    """Each item's entry under its key, in order: the cached one, else `draw(item)`, which both
+    tiers then keep."""
+    found = _lookup(keys)
+    drawn = {}
+    for key, item in zip(keys, items, strict=True):
+        if key not in found and key not in drawn:
+            drawn[key] = draw(item)
+    _store(drawn)
+    return [found[key] if key in found else drawn[key] for key in keys]
+
+
+def render_rows(template_name: str, items, name: str) -> str:
     """Every item through `template_name` (as the variable `name`), joined, with cached rows
-    reused; `csrf_token` is the request's token for the rows' forms."""
+    reused; the per-request values are still markers (`fill_in`)."""
     setting = _setting()
     items = list(items)
     keys = [row_key(template_name, item, setting) for item in items]
-    rows = lookup(keys)
-    drawn = {}
-    if len(rows) < len(keys):
-        template = get_template(template_name)
-        for key, item in zip(keys, items, strict=True):
-            if key not in rows and key not in drawn:
-                drawn[key] = template.render({name: item, "csrf_token": CSRF_MARKER})
-        store(drawn)
-    html = "".join(rows.get(key) or drawn[key] for key in keys)
-    if CSRF_MARKER in html:
-        html = html.replace(CSRF_MARKER, str(csrf_token or ""))
-    return mark_safe(html)  # rendered by the autoescaping template engine
+    return "".join(reuse_or_draw(keys, items, lambda item: get_template(template_name).render({name: item, **MARKERS})))
 
 
 def fragment(key_data, draw) -> SafeString:
     """A fragment that is a pure function of `key_data` (plus the language and time zone):
     `draw()` renders it the first time, the cache answers after that."""
     key = _digest(("fragment", _setting(), _values(key_data)))
-    html = lookup([key]).get(key)
-    if html is None:
-        html = str(draw())
-        store({key: html})
-    return mark_safe(html)  # draw() renders through the autoescaping engine
+    return mark_safe(reuse_or_draw([key], [key_data], lambda _: str(draw()))[0])  # drawn by the template engine
+
+
+def fill_in(html: str, context) -> SafeString:
+    """Cached markup with this request's values where it was drawn with markers: the CSRF token
+    (from the template context) and the request's path and query (escaped)."""
+    if CSRF_MARKER in html:
+        html = html.replace(CSRF_MARKER, str(context.get("csrf_token") or ""))
+    if PATH_MARKER in html:
+        request = context.get("request")
+        html = html.replace(PATH_MARKER, conditional_escape(request.get_full_path() if request else ""))
+    return mark_safe(html)  # drawn by the autoescaping template engine; the path is escaped above

@@ -114,21 +114,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    # Rate limits only: an outage falls back to a per-process cache (restoreapp/cache.py),
-    # and short socket timeouts keep a dead server from holding requests.
+    # Rate limits and shared rendered rows: an outage falls back to a per-process cache
+    # (restoreapp/cache.py), and short socket timeouts keep a dead server from holding requests.
+    redis_cache = {
+        "BACKEND": "restoreapp.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
     CACHES = {
-        "default": {
-            "BACKEND": "restoreapp.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        },
+        "default": redis_cache,
         # Rendered rows shared by every web worker and host (restoreapp/fragment_cache.py).
-        "rows": {
-            "BACKEND": "restoreapp.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "rows",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        },
+        "rows": {**redis_cache, "KEY_PREFIX": "rows"},
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -58,14 +58,14 @@ class PhotoSerializer(CachedRepresentation, serializers.ModelSerializer):
         return (self._plan(photo).code,)
 
     def _plan(self, photo: Photo):
-        from billing.policy import plan_for
+        from billing.policy import plan_for, plan_for_request
 
-        plan = self.context.get("plan")
-        if plan is None:  # one plan look-up per serializer, not per photo of a list
-            request = self.context.get("request")
-            mine = request is not None and request.user.pk == photo.owner_id
-            plan = self.context["plan"] = plan_for(request.user if mine else photo.owner)
-        return plan
+        request = self.context.get("request")
+        if request is not None and request.user.pk == photo.owner_id:
+            return plan_for_request(request)  # the caller's own photos: once per request
+        if "plan" not in self.context:  # no request: one look-up per serializer, not per photo
+            self.context["plan"] = plan_for(photo.owner)
+        return self.context["plan"]
 
     def _absolute(self, name: str, photo: Photo) -> str:
         url = reverse(name, kwargs={"pk": photo.pk})

@@ -4,11 +4,9 @@ from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 
 from albums.sidebar import albums_with_counts, photo_total
-from restoreapp.fragment_cache import CSRF_MARKER, PATH_MARKER, fragment, render_rows
+from restoreapp.fragment_cache import MARKERS, fill_in, fragment, render_rows
 
 register = template.Library()
 
@@ -62,7 +60,7 @@ setting_changed.connect(lambda **_: _icon.cache_clear(), weak=False, dispatch_ui
 def cached_rows(context, template_name: str, items, name: str):
     """Each item through a row template, reusing rows rendered before for the same data
     (restoreapp.fragment_cache.py)."""
-    return render_rows(template_name, items, name, csrf_token=context.get("csrf_token", ""))
+    return fill_in(render_rows(template_name, items, name), context)
 
 
 @register.tag
@@ -83,13 +81,8 @@ class RememberNode(template.Node):
 
     def render(self, context):
         def draw():
-            with context.push(csrf_token=CSRF_MARKER, here=PATH_MARKER):
+            with context.push(**MARKERS):
                 return self.nodelist.render(context)
 
-        html = fragment(("remember", self.where, [value.resolve(context) for value in self.values]), draw)
-        if CSRF_MARKER in html:
-            html = html.replace(CSRF_MARKER, str(context.get("csrf_token") or ""))
-        if PATH_MARKER in html:
-            request = context.get("request")
-            html = html.replace(PATH_MARKER, conditional_escape(request.get_full_path() if request else ""))
-        return mark_safe(html)  # drawn by the autoescaping engine; the path is escaped above
+        return fill_in(fragment(("remember", self.where, [value.resolve(context) for value in self.values]), draw),
+                       context)
