@@ -1,7 +1,9 @@
 """Which plan a person has right now, from operator grants and Stripe subscription state."""
 
 from datetime import datetime
+from operator import attrgetter
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from billing.models import BillingProfile, StripeSubscription
@@ -23,22 +25,68 @@ def subscription_entitles(subscription: StripeSubscription, now: datetime) -> bo
     return subscription.status in PAID_UP_STATUSES and bool(subscription.plan_code)
 
 
+_SUBSCRIPTION_COLUMNS = [field.attname for field in StripeSubscription._meta.concrete_fields]
+
+
+def _billing_state(user) -> tuple[str, datetime | None, list[StripeSubscription]]:
+    """The operator's grant (plan code or "", until) and the subscriptions Stripe has told us
+    the state of, latest period end first: one query, the person's row joined to both."""
+    query = get_user_model()._default_manager.filter(pk=user.pk).values_list(
+        "billing_profile__granted_plan",
+        "billing_profile__granted_until",
+        *(f"stripe_subscriptions__{column}" for column in _SUBSCRIPTION_COLUMNS),
+    )
+    rows = list(query)
+    # Every row carries the grant (LEFT JOIN); a person without a subscription still has one row.
+    granted_plan, granted_until = rows[0][:2] if rows else ("", None)
+    subscriptions = [StripeSubscription.from_db(query.db, _SUBSCRIPTION_COLUMNS, columns)
+                     for _plan, _until, *columns in rows if columns[0] is not None]
+    told = [sub for sub in subscriptions if sub.status]
+    # Latest period end first; those without one yet (no renewal told) after them.
+    dated = sorted((sub for sub in told if sub.current_period_end), key=attrgetter("current_period_end"), reverse=True)
+    return granted_plan or "", granted_until, dated + [sub for sub in told if not sub.current_period_end]
+
+
+def _paying(subscriptions: list[StripeSubscription], now: datetime) -> StripeSubscription | None:
+    return next((sub for sub in subscriptions if subscription_entitles(sub, now)), None)
+
+
+def _grant(granted_plan: str, granted_until: datetime | None, now: datetime) -> Plan | None:
+    if not granted_plan or (granted_until is not None and granted_until <= now):
+        return None
+    return get_plan(granted_plan)
+
+
 def active_subscription(user, now: datetime | None = None) -> StripeSubscription | None:
     """The subscription that currently gives the person a paid plan, if any."""
     if not getattr(user, "is_authenticated", False):
         return None
-    now = now or timezone.now()
-    subscriptions = StripeSubscription.objects.filter(user=user).exclude(status="").order_by("-current_period_end")
-    return next((sub for sub in subscriptions if subscription_entitles(sub, now)), None)
+    return entitlement(user, now)[1]
 
 
 def _granted_plan(user, now: datetime) -> Plan | None:
     profile = BillingProfile.objects.filter(user=user).only("granted_plan", "granted_until").first()
-    if not profile or not profile.granted_plan:
-        return None
-    if profile.granted_until is not None and profile.granted_until <= now:
-        return None
-    return get_plan(profile.granted_plan)
+    return _grant(profile.granted_plan, profile.granted_until, now) if profile else None
+
+
+def _best(granted: Plan | None, subscription: StripeSubscription | None) -> Plan:
+    candidates = [DEFAULT_PLAN]
+    if granted:
+        candidates.append(granted)
+    if subscription:
+        candidates.append(get_plan(subscription.plan_code))
+    return max(candidates, key=lambda plan: (plan.price_usd_month, plan.priority))
+
+
+def entitlement(user, now: datetime | None = None) -> tuple[Plan, StripeSubscription | None]:
+    """The person's plan now and the subscription paying for it (None: no paying subscription),
+    in one query; (Free, None) for a visitor."""
+    if not getattr(user, "is_authenticated", False):
+        return DEFAULT_PLAN, None
+    now = now or timezone.now()
+    granted_plan, granted_until, subscriptions = _billing_state(user)
+    subscription = _paying(subscriptions, now)
+    return _best(_grant(granted_plan, granted_until, now), subscription), subscription
 
 
 LOOK_UP = object()  # plan_for's `subscription` when the caller has not looked it up
@@ -46,16 +94,10 @@ LOOK_UP = object()  # plan_for's `subscription` when the caller has not looked i
 
 def plan_for(user, now: datetime | None = None, subscription=LOOK_UP) -> Plan:
     """The best plan the person is entitled to now (Free when nothing else applies); pass the
-    person's `active_subscription` when already known, to save the query."""
+    person's `active_subscription` when already known (the grant is then all there is to ask)."""
     if not getattr(user, "is_authenticated", False):
         return DEFAULT_PLAN
     now = now or timezone.now()
-    candidates = [DEFAULT_PLAN]
-    granted = _granted_plan(user, now)
-    if granted:
-        candidates.append(granted)
     if subscription is LOOK_UP:
-        subscription = active_subscription(user, now)
-    if subscription:
-        candidates.append(get_plan(subscription.plan_code))
-    return max(candidates, key=lambda plan: (plan.price_usd_month, plan.priority))
+        return entitlement(user, now)[0]
+    return _best(_granted_plan(user, now), subscription)

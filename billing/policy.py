@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from billing.entitlements import LOOK_UP, active_subscription, plan_for
+from billing.entitlements import LOOK_UP, entitlement, plan_for
 from billing.models import MonthlyUsage, StripeSubscription
 from billing.plans import Plan
 from enhance.stored_text import message, render_stored
@@ -140,11 +140,7 @@ def entitlement_for_request(request) -> tuple[Plan | None, StripeSubscription | 
     if user is None or not user.is_authenticated:
         return None, None
 
-    def look_up():
-        subscription = active_subscription(user)
-        return plan_for(user, subscription=subscription), subscription
-
-    return once_per_request(request, "entitlement", look_up)
+    return once_per_request(request, "entitlement", lambda: entitlement(user))
 
 
 def plan_for_request(request) -> Plan | None:
@@ -155,7 +151,8 @@ def usage_summary(user, plan: Plan | None = None, subscription=LOOK_UP) -> dict:
     """Plan, usage and limits for pages and the API (`me/`); `plan` and `subscription` when the
     caller knows them."""
     if subscription is LOOK_UP:
-        subscription = active_subscription(user)
+        known_plan, subscription = entitlement(user)
+        plan = plan or known_plan
     plan = plan or plan_for(user, subscription=subscription)
     month = month_start(timezone.now())
     used = jobs_used(user, month)

@@ -25,3 +25,11 @@ max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Once warm, the worker's long-lived heap is kept out of the garbage collector's walks
+    (restoreapp/heap.py)."""
+    from restoreapp.heap import freeze_after
+
+    freeze_after(int(os.environ.get("GUNICORN_FREEZE_AFTER", 200)))

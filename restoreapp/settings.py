@@ -354,6 +354,14 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # task: django-q2 closes old connections first), so one the server dropped is replaced
 # instead of failing the request. Long-running worker writes: restoreapp/db_retry.py.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
+# The same check without a round trip while the connection's socket is quiet
+# (restoreapp/postgresql/base.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "restoreapp.postgresql"
+    # `.iterator()` (every ModelChoiceField's options, e.g. the photo page's albums) would open a
+    # server-side cursor: DECLARE ... WITH HOLD, FETCH and CLOSE, three round trips and a
+    # materialised result for a few rows. Nothing here iterates a result too big to fetch at once.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Content-Security-Policy (no inline script or style, own assets only) and Permissions-Policy.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "restoreapp.security_headers.SecurityHeadersMiddleware")

@@ -44,4 +44,5 @@ def test_production_values(monkeypatch, tmp_path):
     assert loaded["TRUSTED_PROXY_COUNT"] == 1 and loaded["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
     database = loaded["DATABASES"]["default"]
     assert database["CONN_HEALTH_CHECKS"] is True and database["CONN_MAX_AGE"] > 0
+    assert database["ENGINE"] == "restoreapp.postgresql"  # the round-trip-free health check
     assert loaded["EMAIL_TIMEOUT"] == 7.0

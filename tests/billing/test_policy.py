@@ -126,6 +126,36 @@ def test_operator_grant_gives_the_plan_until_it_expires(user):
     assert policy.plan_for(user) == FREE
 
 
+def test_plan_and_paying_subscription_come_from_one_query(user, django_assert_num_queries):
+    """The grant and every subscription are read together (the plan is asked on most pages)."""
+    from billing.entitlements import active_subscription, entitlement
+
+    now = timezone.now()
+    BillingProfile.objects.create(user=user, granted_plan="pro", granted_until=now - timedelta(days=1))
+    make_subscription(user, "canceled", now + timedelta(days=40), stripe_id="sub_Newest_but_over")
+    paying = make_subscription(user, "active", now + timedelta(days=20), stripe_id="sub_Paying")
+    make_subscription(user, "active", now + timedelta(days=5), stripe_id="sub_Older")
+    make_subscription(user, "", now + timedelta(days=60), stripe_id="sub_Not_told_yet")
+    with django_assert_num_queries(1):
+        plan, subscription = entitlement(user)
+    assert (plan, subscription) == (PRO, paying)  # the expired grant adds nothing
+    assert subscription.cancel_at_period_end is False and subscription.current_period_end is not None
+    with django_assert_num_queries(1):
+        assert policy.plan_for(user) == PRO
+    with django_assert_num_queries(1):
+        assert active_subscription(user) == paying
+
+
+def test_a_grant_alone_and_nothing_at_all_in_one_query(user, django_assert_num_queries):
+    from billing.entitlements import entitlement
+
+    with django_assert_num_queries(1):
+        assert entitlement(user) == (FREE, None)
+    BillingProfile.objects.create(user=user, granted_plan="pro")
+    with django_assert_num_queries(1):
+        assert entitlement(user) == (PRO, None)
+
+
 def test_anonymous_visitors_are_free():
     assert policy.plan_for(AnonymousUser()) == FREE
 

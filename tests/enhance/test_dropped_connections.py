@@ -35,7 +35,8 @@ def terminate_app_backends() -> int:
         autocommit=True,
     ) as admin:
         rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            # Waits (up to 5 s) until each backend has gone, as after a real failover.
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
     return len(rows)
@@ -105,3 +106,44 @@ def test_a_worker_whose_connection_dropped_between_tasks_takes_the_next_job(engi
     terminate_app_backends()  # ...and dies while it waits for a message
     close_old_connections()  # what django-q2 runs before each task
     assert tasks.run_next_job(job.pk) == f"job {job.pk}: succeeded"
+
+
+class CountingCheck:
+    """Stands in for the round-trip check (`SELECT 1`), counting how often it is asked."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.real()
+
+
+def start_of_a_request():
+    connection.health_check_done = False  # what request_started does for a reused connection
+    connection.close_if_health_check_failed()
+
+
+def test_a_quiet_connection_is_reused_without_a_round_trip(monkeypatch):
+    Job.objects.count()
+    live = connection.connection
+    check = CountingCheck(connection.is_usable)
+    monkeypatch.setattr(connection, "is_usable", check)
+    for _request in range(3):
+        start_of_a_request()
+        Job.objects.count()
+    assert check.calls == 0
+    assert connection.connection is live
+
+
+def test_a_connection_the_server_ended_gets_the_real_check_and_is_replaced(monkeypatch):
+    Job.objects.count()
+    dead = connection.connection
+    check = CountingCheck(connection.is_usable)
+    monkeypatch.setattr(connection, "is_usable", check)
+    assert terminate_app_backends() >= 1
+    start_of_a_request()
+    assert check.calls == 1
+    assert connection.connection is None  # closed: the next query opens a new one
+    assert Job.objects.count() == 0
+    assert connection.connection is not dead
