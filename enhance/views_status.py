@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from albums.models import Album
+from albums.sidebar import albums_with_counts
 from enhance.models import Job, JobStatus
 from enhance.status import job_payload
 
@@ -40,5 +40,5 @@ def my_jobs(request):
         status = ""
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
     context = {"page": page, "jobs": page.object_list, "status": status, "statuses": JobStatus.choices,
-               "albums": Album.objects.filter(owner=request.user).order_by("name")}
+               "albums": albums_with_counts(request)}  # the sidebar's, already read (by name)
     return render(request, "enhance/my_jobs.html", context)
