@@ -6,7 +6,7 @@ from operator import attrgetter
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from billing.models import BillingProfile, StripeSubscription
+from billing.models import StripeSubscription
 from billing.plans import DEFAULT_PLAN, Plan, get_plan
 
 # A subscription in one of these states gives its plan, whatever the period end says
@@ -47,35 +47,14 @@ def _billing_state(user) -> tuple[str, datetime | None, list[StripeSubscription]
     return granted_plan or "", granted_until, dated + [sub for sub in told if not sub.current_period_end]
 
 
-def _paying(subscriptions: list[StripeSubscription], now: datetime) -> StripeSubscription | None:
-    return next((sub for sub in subscriptions if subscription_entitles(sub, now)), None)
-
-
-def _grant(granted_plan: str, granted_until: datetime | None, now: datetime) -> Plan | None:
-    if not granted_plan or (granted_until is not None and granted_until <= now):
-        return None
-    return get_plan(granted_plan)
-
-
 def active_subscription(user, now: datetime | None = None) -> StripeSubscription | None:
     """The subscription that currently gives the person a paid plan, if any."""
-    if not getattr(user, "is_authenticated", False):
-        return None
     return entitlement(user, now)[1]
 
 
-def _granted_plan(user, now: datetime) -> Plan | None:
-    profile = BillingProfile.objects.filter(user=user).only("granted_plan", "granted_until").first()
-    return _grant(profile.granted_plan, profile.granted_until, now) if profile else None
-
-
-def _best(granted: Plan | None, subscription: StripeSubscription | None) -> Plan:
-    candidates = [DEFAULT_PLAN]
-    if granted:
-        candidates.append(granted)
-    if subscription:
-        candidates.append(get_plan(subscription.plan_code))
-    return max(candidates, key=lambda plan: (plan.price_usd_month, plan.priority))
+def plan_for(user, now: datetime | None = None) -> Plan:
+    """The best plan the person is entitled to now (Free when nothing else applies)."""
+    return entitlement(user, now)[0]
 
 
 def entitlement(user, now: datetime | None = None) -> tuple[Plan, StripeSubscription | None]:
@@ -85,19 +64,10 @@ def entitlement(user, now: datetime | None = None) -> tuple[Plan, StripeSubscrip
         return DEFAULT_PLAN, None
     now = now or timezone.now()
     granted_plan, granted_until, subscriptions = _billing_state(user)
-    subscription = _paying(subscriptions, now)
-    return _best(_grant(granted_plan, granted_until, now), subscription), subscription
-
-
-LOOK_UP = object()  # plan_for's `subscription` when the caller has not looked it up
-
-
-def plan_for(user, now: datetime | None = None, subscription=LOOK_UP) -> Plan:
-    """The best plan the person is entitled to now (Free when nothing else applies); pass the
-    person's `active_subscription` when already known (the grant is then all there is to ask)."""
-    if not getattr(user, "is_authenticated", False):
-        return DEFAULT_PLAN
-    now = now or timezone.now()
-    if subscription is LOOK_UP:
-        return entitlement(user, now)[0]
-    return _best(_granted_plan(user, now), subscription)
+    subscription = next((sub for sub in subscriptions if subscription_entitles(sub, now)), None)
+    candidates = [DEFAULT_PLAN]
+    if granted_plan and (granted_until is None or granted_until > now):
+        candidates.append(get_plan(granted_plan))
+    if subscription:
+        candidates.append(get_plan(subscription.plan_code))
+    return max(candidates, key=lambda plan: (plan.price_usd_month, plan.priority)), subscription

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from billing.entitlements import LOOK_UP, entitlement, plan_for
+from billing.entitlements import entitlement, plan_for
 from billing.models import MonthlyUsage, StripeSubscription
 from billing.plans import Plan
 from enhance.stored_text import message, render_stored
@@ -147,13 +147,10 @@ def plan_for_request(request) -> Plan | None:
     return entitlement_for_request(request)[0]
 
 
-def usage_summary(user, plan: Plan | None = None, subscription=LOOK_UP) -> dict:
-    """Plan, usage and limits for pages and the API (`me/`); `plan` and `subscription` when the
-    caller knows them."""
-    if subscription is LOOK_UP:
-        known_plan, subscription = entitlement(user)
-        plan = plan or known_plan
-    plan = plan or plan_for(user, subscription=subscription)
+def usage_summary(user, known: tuple[Plan | None, StripeSubscription | None] | None = None) -> dict:
+    """Plan, usage and limits for pages and the API (`me/`); `known`: the person's plan and
+    paying subscription when the caller has them (`entitlement_for_request`)."""
+    plan, subscription = known if known and known[0] else entitlement(user)
     month = month_start(timezone.now())
     used = jobs_used(user, month)
     return {

@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import stripe_client
-from billing.entitlements import active_subscription
 from billing.models import BillingProfile, StripeSubscription
 from billing.plans import DEFAULT_PLAN, PLANS, get_plan
-from billing.policy import plan_for, usage_summary
+from billing.policy import entitlement_for_request, plan_for, usage_summary
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,8 @@ def pricing(request):
 
 @login_required
 def account(request):
-    summary = usage_summary(request.user)
+    plan, subscription = entitlement_for_request(request)
+    summary = usage_summary(request.user, (plan, subscription))
     limit = summary["jobs_limit"]
     profile = BillingProfile.objects.filter(user=request.user).first()
     latest = StripeSubscription.objects.filter(user=request.user).exclude(status="").order_by("-updated_at").first()
@@ -56,10 +56,10 @@ def account(request):
         "billing/account.html",
         {
             "summary": summary,
-            "plan": get_plan(summary["plan"]),
+            "plan": plan,
             "default_plan": DEFAULT_PLAN,
             "usage_percent": min(100, round(100 * summary["jobs_used"] / limit)) if limit else 100,
-            "subscription": active_subscription(request.user),
+            "subscription": subscription,
             "latest_subscription": latest,
             "can_manage": stripe_client.is_configured() and bool(profile and profile.stripe_customer_id),
             "billing_available": billing_available(),

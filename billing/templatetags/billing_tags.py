@@ -19,7 +19,7 @@ def plan_box(context, photo=None):
     from billing.policy import entitlement_for_request, usage_summary
 
     request = context["request"]
-    summary = usage_summary(request.user, *entitlement_for_request(request))
+    summary = usage_summary(request.user, entitlement_for_request(request))
     plan = get_plan(summary["plan"])
     return {
         "plan": plan,
