@@ -45,6 +45,11 @@ def photo_enhance_panel(context, photo):
     }
 
 
+def _model_fields_html(types: list[dict], prefix: str, initial: str) -> str:
+    return render_to_string("enhance/_model_fields.html", {
+        "types": types, "unavailable": unavailable_models(types), "prefix": prefix, "initial": initial})
+
+
 def _photo_model_fields(request, photo) -> str:
     """The photo form's kinds, models and options: what the live workers run, minus what is above
     their limits for this photo's size, with the plan's badges. Drawn once per distinct input."""
@@ -73,8 +78,7 @@ def _photo_model_fields(request, photo) -> str:
                 refresh_kind(row)
         if plan:
             apply_plan(types, plan, notice)
-        return render_to_string("enhance/_model_fields.html", {
-            "types": types, "unavailable": unavailable_models(types), "prefix": "enhance", "initial": "none"})
+        return _model_fields_html(types, "enhance", "none")
 
     return fragment(("photo_model_fields", tuple(state.items()), plan and plan.code, notice), draw)
 
@@ -91,9 +95,7 @@ def batch_model_fields(context):
             apply_plan(types, plan)
         runnable = [row["key"] for row in types if row["available"]]
         in_plan = [key for key in runnable if not _row(types, key).get("locked_badge")]
-        initial = (in_plan or runnable or [""])[0]
-        return render_to_string("enhance/_model_fields.html", {
-            "types": types, "unavailable": unavailable_models(types), "prefix": "batch", "initial": initial})
+        return _model_fields_html(types, "batch", (in_plan or runnable or [""])[0])
 
     return fragment(("batch_model_fields", tuple(availability.items()), plan and plan.code), draw)
 

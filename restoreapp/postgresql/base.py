@@ -25,12 +25,11 @@ def _has_pending_input(fd: int) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self):
-        if self.connection is None or not self.health_check_enabled or self.health_check_done or self.pool:
-            return super().close_if_health_check_failed()
-        if self._quiet():
-            self.health_check_done = True
-            return None
-        return super().close_if_health_check_failed()
+        due = self.connection is not None and self.health_check_enabled and not self.health_check_done
+        if due and not self.pool and self._quiet():
+            self.health_check_done = True  # as usable as SELECT 1 would have shown
+            return
+        super().close_if_health_check_failed()  # everything else as Django does it
 
     def _quiet(self) -> bool:
         """Idle, open, and nothing from the server waiting to be read."""
