@@ -6,8 +6,9 @@ is a pure function of its object's loaded values, the language and the time zone
 remembered under a digest of exactly those: any change to a row's data (a job's progress, a
 photo's title, a badge's annotation) gives a new key, and nothing is ever invalidated by hand.
 Rows are rendered without the request (no context processors run). The per-request values
-cached markup holds (the CSRF token of its forms, the page's own path) are drawn as random
-per-process markers and filled in for each request (`fill_in`).
+cached markup holds (the CSRF token of its forms, the page's own path) are drawn as markers
+(the same in every process, derived from the SECRET_KEY) and filled in for each request
+(`fill_in`).
 
 Fragments whose inputs are few (the model and option fields, which depend on the live workers,
 the plan and the photo's size) are remembered under those inputs with `fragment()`.
@@ -24,7 +25,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import pickle
-import secrets
 import threading
 from collections import OrderedDict
 from decimal import Decimal
@@ -35,13 +35,22 @@ from django.core.signals import setting_changed
 from django.db.models import Model
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from restoreapp import shared_tier
 
-CSRF_MARKER = f"row-cache-csrf-{secrets.token_hex(16)}"
-PATH_MARKER = f"row-cache-path-{secrets.token_hex(16)}"
+
+def _marker(name: str) -> str:
+    # The same in every process and host of a deployment (rows drawn by one worker are filled in
+    # by another), and unguessable without the SECRET_KEY: a title someone typed must never
+    # contain a marker and get the reader's CSRF token in its place.
+    return f"row-cache-{name}-{salted_hmac('restore.fragment_cache.marker', name).hexdigest()[:32]}"
+
+
+CSRF_MARKER = _marker("csrf")
+PATH_MARKER = _marker("path")
 # What cached markup is drawn with instead of the request's values: `csrf_token` for its forms,
 # `here` for a link back to the page (filled in by fill_in).
 MARKERS = {"csrf_token": CSRF_MARKER, "here": PATH_MARKER}

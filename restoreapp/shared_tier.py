@@ -3,9 +3,10 @@
 
 A row drawn by one release must never be served by another (a template or a translation may
 have changed), so every name starts with a digest of the files that draw rows: the apps' Python
-code, the templates, the static files (their hashed URLs are in the rows) and the compiled
-translations. Hosts running the same release compute the same digest and share rows. Tests
-change settings at run time; each change starts a new generation of names."""
+code, the templates, the static files (their hashed URLs are in the rows), the compiled
+translations and the SECRET_KEY (the rows' markers derive from it). Hosts running the same
+release compute the same digest and share rows. Tests change settings at run time; each change
+starts a new generation of names."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.crypto import salted_hmac
 
 # Rows are keyed by their content and never go stale; the expiry only bounds what Redis keeps
 # for rows nobody looks at any more.
@@ -32,6 +34,9 @@ def _release() -> str:
     with _lock:
         if _state["release"] is None:
             digest = hashlib.blake2b(digest_size=8)
+            # Rows hold markers derived from the SECRET_KEY (fragment_cache): deployments with
+            # different keys never share them.
+            digest.update(salted_hmac("restore.shared_tier.release", "markers").digest())
             root = Path(settings.BASE_DIR)
             for path in sorted(_source_files(root)):
                 digest.update(str(path.relative_to(root)).encode())
