@@ -46,3 +46,20 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+
+class DataVersion(models.Model):
+    """A number that changes whenever a row a person's pages show is written, by any path (the
+    ORM, queryset updates, raw SQL, a worker, the admin): database triggers bump it
+    (accounts/data_version.py). Remembered pages and API lists are keyed by it."""
+
+    # No foreign key: rows are bumped while a person's rows are being deleted, before and after
+    # the person; a leftover row is harmless and keeps counting if the id comes back.
+    user_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.version}"

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from albums.sidebar import albums_with_counts
 from enhance.models import Job, JobStatus
 from enhance.status import job_payload
+from restoreapp.response_cache import remembered_page
 
 _MAX_IDS = 100
 
@@ -31,6 +32,7 @@ def jobs_status(request):
 
 
 @login_required
+@remembered_page
 def my_jobs(request):
     status = request.GET.get("status", "")
     jobs = Job.objects.filter(owner=request.user).select_related("photo")

@@ -133,21 +133,22 @@ def _setting() -> tuple[str, str]:
     return translation.get_language(), timezone.get_current_timezone_name()
 
 
-def _digest(data) -> bytes:
+def digest(data) -> bytes:
     # pickle, not repr: twice as fast on rows full of datetimes, and as unambiguous.
     return hashlib.blake2b(pickle.dumps(data, protocol=5), digest_size=20).digest()
 
 
 def row_key(template_name: str, item, setting: tuple[str, str] | None = None) -> bytes:
-    return _digest((template_name, setting or _setting(), _values(item)))
+    return digest((template_name, setting or _setting(), _values(item)))
 
 
-def _lookup(keys: list[bytes]) -> dict[bytes, object]:
+def lookup(keys: list[bytes], local: RowCache | None = None) -> dict[bytes, object]:
     """The cached entries among `keys`: this process's first, then the shared tier (one round
     trip for all the rest), whose answers this process then keeps."""
+    local = cache if local is None else local
     found, missing = {}, []
     for key in keys:
-        entry = cache.get(key)
+        entry = local.get(key)
         if entry is None:
             missing.append(key)
         else:
@@ -156,26 +157,27 @@ def _lookup(keys: list[bytes]) -> dict[bytes, object]:
         names = {shared_tier.name(key): key for key in missing}
         for name, entry in tier.get_many(list(names)).items():
             found[names[name]] = entry
-            cache.put(names[name], entry)
+            local.put(names[name], entry)
     return found
 
 
-def _store(entries: dict[bytes, object]) -> None:
+def store(entries: dict[bytes, object], local: RowCache | None = None, seconds: int = shared_tier.SECONDS) -> None:
+    local = cache if local is None else local
     for key, entry in entries.items():
-        cache.put(key, entry)
+        local.put(key, entry)
     if entries and (tier := shared_tier.backend()) is not None:
-        tier.set_many({shared_tier.name(key): entry for key, entry in entries.items()}, timeout=shared_tier.SECONDS)
+        tier.set_many({shared_tier.name(key): entry for key, entry in entries.items()}, timeout=seconds)
 
 
 def reuse_or_draw(keys: list[bytes], items: list, draw) -> list:
     """Each item's entry under its key, in order: the cached one, else `draw(item)`, which both
     tiers then keep."""
-    found = _lookup(keys)
+    found = lookup(keys)
     drawn = {}
     for key, item in zip(keys, items, strict=True):
         if key not in found and key not in drawn:
             drawn[key] = draw(item)
-    _store(drawn)
+    store(drawn)
     return [found[key] if key in found else drawn[key] for key in keys]
 
 
@@ -191,7 +193,7 @@ def render_rows(template_name: str, items, name: str) -> str:
 def fragment(key_data, draw) -> SafeString:
     """A fragment that is a pure function of `key_data` (plus the language and time zone):
     `draw()` renders it the first time, the cache answers after that."""
-    key = _digest(("fragment", _setting(), _values(key_data)))
+    key = digest(("fragment", _setting(), _values(key_data)))
     return mark_safe(reuse_or_draw([key], [key_data], lambda _: str(draw()))[0])  # drawn by the template engine
 
 

@@ -273,6 +273,10 @@ GPU_HOUR_USD = env_float("GPU_HOUR_USD", 0.752)
 WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", max(4 * JOB_HEARTBEAT_SECONDS, 10.0))
 # Rendered rows and form fragments each process remembers (restoreapp/fragment_cache.py).
 ROW_CACHE_SIZE = env_int("ROW_CACHE_SIZE", 20_000)
+# Whole pages and API lists per person (restoreapp/response_cache.py): reused while the person's
+# data version is unchanged, for at most this many seconds (what changes with time alone); 0: off.
+RESPONSE_CACHE_SECONDS = env_int("RESPONSE_CACHE_SECONDS", 10)
+RESPONSE_CACHE_SIZE = env_int("RESPONSE_CACHE_SIZE", 500)  # per process; pages are 20-60 KB
 # What an hour of a worker host costs, by device kind (the dashboard's cost: host-hours from
 # the records' heartbeats times this price).
 CPU_HOUR_USD = env_float("CPU_HOUR_USD", 0.10)

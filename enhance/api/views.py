@@ -29,6 +29,7 @@ from restoreapp.api_errors import ApiError
 from restoreapp.api_fields import BinaryDownloadMixin, OwnedQuerysetMixin, binary_responses, query_values
 from restoreapp.api_schema import errors
 from restoreapp.api_throttles import JobSubmissionThrottle
+from restoreapp.response_cache import RememberedList, remembered_api_data
 
 _REFUSAL_CODES = {400: "invalid", 402: "payment_required", 404: "not_found"}
 
@@ -45,6 +46,9 @@ class ModelListView(APIView):
                    description="Labels, help and reasons are in the request's language (Accept-Language).",
                    responses=ModelInfoSerializer(many=True), tags=["models"])
     def get(self, request):
+        return remembered_api_data(request, "enhance.api.views.ModelListView", lambda: self._models(request))
+
+    def _models(self, request):
         from enhance.availability import model_availability
         from enhance.engine.catalog import get_spec
         from enhance.engine_text import kind_label, localized_impossible, localized_options, model_label
@@ -80,6 +84,7 @@ class ModelListView(APIView):
     ),
 )
 class JobViewSet(
+    RememberedList,
     OwnedQuerysetMixin,
     BinaryDownloadMixin,
     mixins.ListModelMixin,

@@ -9,9 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from enhance.notifications.models import Notification
+from restoreapp.response_cache import remembered_page
 
 
 @login_required
+@remembered_page
 def notification_list(request):
     items = list(Notification.objects.filter(user=request.user)[:100])
     for item in items:  # "3 minutes ago" is part of what a cached row was drawn from

@@ -24,6 +24,13 @@ from enhance.notifications.models import Notification
 from restoreapp.fragment_cache import RowCache, cache
 
 
+@pytest.fixture(autouse=True)
+def _draw_every_visit(settings):
+    """These tests are about rows and fragments: whole remembered responses (restoreapp/response_cache.py,
+    tests/test_response_cache.py) would answer the second visit without drawing anything."""
+    settings.RESPONSE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def account(db):
     announce_worker()

@@ -40,6 +40,14 @@ def _urls(templates: list[str], account: dict) -> list[str]:
     return [template.format(**ids) for template in templates]
 
 
+
+@pytest.fixture(autouse=True)
+def _draw_every_visit(settings):
+    """These tests are about the queries of drawing each page: whole remembered responses (restoreapp/response_cache.py,
+    tests/test_response_cache.py) would answer the second visit without drawing anything."""
+    settings.RESPONSE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def libraries(db):
     announce_worker()
