@@ -13,7 +13,7 @@ from albums.imaging import EXTENSION_FOR_FORMAT
 from albums.media import serve_file, serve_stored
 from albums.models import Photo
 from albums.renditions import Preparing, Unavailable, locate_display
-from restoreapp.response_cache import remembered_page
+from restoreapp.response_cache import remembered_response
 
 
 def _own_photo(request, pk) -> Photo:
@@ -29,7 +29,7 @@ def _render_detail(request, photo, form, status=200):
 
 @login_required
 @require_GET
-@remembered_page
+@remembered_response
 def photo_detail(request, pk):
     photo = _own_photo(request, pk)
     return _render_detail(request, photo, PhotoForm(instance=photo))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from albums.forms import AlbumForm
 from albums.models import Album
 from albums.sidebar import albums_with_counts, remember_photo_total
-from restoreapp.response_cache import remembered_page
+from restoreapp.response_cache import remembered_response
 
 PHOTOS_PER_PAGE = 60
 
@@ -45,7 +45,7 @@ def _grid_context(request, photos, album=None):
     }
 
 
-@remembered_page
+@remembered_response
 def home(request):
     if not request.user.is_authenticated:  # a first visit shows the product, not a login form
         from showcase.views import landing
@@ -58,7 +58,7 @@ def home(request):
 
 
 @login_required
-@remembered_page
+@remembered_response
 def album_detail(request, pk):
     album = get_object_or_404(Album, pk=pk, owner=request.user)
     context = {"album": album, **_grid_context(request, album.photos.all(), album)}

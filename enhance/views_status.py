@@ -9,13 +9,14 @@ from django.views.decorators.cache import never_cache
 from albums.sidebar import albums_with_counts
 from enhance.models import Job, JobStatus
 from enhance.status import job_payload
-from restoreapp.response_cache import remembered_page
+from restoreapp.response_cache import remembered_response
 
 _MAX_IDS = 100
 
 
 @never_cache
 @login_required
+@remembered_response
 def job_status(request, job_id: int):
     job = get_object_or_404(Job.objects.select_related("photo"), pk=job_id, owner=request.user)
     return JsonResponse(job_payload(job))
@@ -23,6 +24,7 @@ def job_status(request, job_id: int):
 
 @never_cache
 @login_required
+@remembered_response
 def jobs_status(request):
     """?ids=1,2,3: the state of several of the user's jobs at once (unknown ids are left out)."""
     raw = request.GET.get("ids", "")
@@ -32,7 +34,7 @@ def jobs_status(request):
 
 
 @login_required
-@remembered_page
+@remembered_response
 def my_jobs(request):
     status = request.GET.get("status", "")
     jobs = Job.objects.filter(owner=request.user).select_related("photo")

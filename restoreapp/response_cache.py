@@ -1,5 +1,6 @@
 """Whole responses remembered per person: the library, album, photo, My jobs and notifications
-pages and the API's photo, album, job and model lists.
+pages, the pages' job and notification polls, and the API's lists (photos, albums, jobs,
+models), a job (polled) and me.
 
 A remembered response is reused only while nothing it was drawn from can have changed, so its
 key holds all of that:
@@ -43,7 +44,7 @@ from accounts.data_version import version_of
 from restoreapp.fragment_cache import RowCache, digest, lookup, store
 
 CSRF_MARKER = "response-cache-csrf-" + salted_hmac("restore.response_cache.marker", "csrf").hexdigest()[:32]
-_MASKED_TOKEN = re.compile(rb"[A-Za-z0-9]{64}")
+_FORM_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 # Headers the view set that a remembered copy repeats (the middleware adds the rest each time).
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}
 
@@ -88,12 +89,15 @@ def _page_may_be_remembered(request) -> bool:
 
 
 def _with_marker(content: bytes, request) -> bytes | None:
-    """The page with this session's CSRF tokens replaced by the marker; None if a token-like
-    string cannot be told apart (then the page is not remembered)."""
+    """The page with this session's CSRF tokens replaced by the marker; None (not remembered)
+    if it holds a token that is not this session's. Templates carry the token only in the form
+    field `{% csrf_token %}` draws (tests/test_response_cache.py checks every remembered page
+    for a token anywhere else)."""
+    tokens = set(_FORM_TOKEN.findall(content))
+    if not tokens:
+        return content
     secret = request.META.get("CSRF_COOKIE")
-    tokens = {match for match in _MASKED_TOKEN.findall(content)
-              if secret and _unmask_cipher_token(match.decode()) == secret}
-    if not secret and _MASKED_TOKEN.search(content):
+    if not secret or any(_unmask_cipher_token(token.decode()) != secret for token in tokens):
         return None
     for token in tokens:
         content = content.replace(token, CSRF_MARKER.encode())
@@ -121,8 +125,9 @@ def _page_from(entry, request) -> HttpResponse:
     return response
 
 
-def remembered_page(view):
-    """Decorator for a page view whose output depends only on the inputs listed above."""
+def remembered_response(view):
+    """Decorator for a view (a page, a poll's JSON) whose output depends only on the inputs
+    listed above."""
 
     name = f"{view.__module__}.{view.__qualname__}"
 
@@ -163,9 +168,22 @@ def remembered_api_data(request, view: str, answer):
     return response
 
 
-class RememberedList:
-    """ViewSet mixin: `list` answers from the remembered data when the key matches."""
+class RememberedReads:
+    """ViewSet mixin: the actions in `remembered_actions` answer from the remembered data when
+    the key matches. Lists by default; a one-object read only where clients ask for the same
+    object again and again (a job being polled): for the rest, the miss costs more than the
+    rare reuse saves (measured in docs/benchmarks.md)."""
+
+    remembered_actions = ("list",)
+
+    def _remembered(self, action: str, request, answer):
+        if action not in self.remembered_actions:
+            return answer()
+        return remembered_api_data(request, f"{type(self).__module__}.{type(self).__qualname__}.{action}", answer)
 
     def list(self, request, *args, **kwargs):
-        return remembered_api_data(request, f"{type(self).__module__}.{type(self).__qualname__}.list",
-                                   lambda: super(RememberedList, self).list(request, *args, **kwargs))
+        return self._remembered("list", request, lambda: super(RememberedReads, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._remembered("retrieve", request,
+                                lambda: super(RememberedReads, self).retrieve(request, *args, **kwargs))

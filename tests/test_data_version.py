@@ -7,10 +7,11 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from accounts.data_version import SERVICE, install_triggers, tracked, version_of
+from accounts.data_version import SERVICE, TRIGGER, install_triggers, tracked, version_of
 from albums.models import Album, Photo
 from billing.models import BillingProfile, MonthlyUsage, StripeSubscription
 from enhance.bench.seed import announce_worker, seed_user
@@ -121,3 +122,22 @@ def test_installing_again_is_harmless(person):
     install_triggers()  # every `migrate` does
     install_triggers()
     assert bumps() == once > 0  # replaced, not added beside the old ones
+
+
+def test_migrate_puts_back_a_trigger_a_table_rebuild_dropped(person):
+    """SQLite rebuilds a table for many schema changes and its triggers go with it."""
+    quote = connection.ops.quote_name
+    table = Photo._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for event in ("insert", "update", "delete"):
+                cursor.execute(f"DROP TRIGGER {TRIGGER}_{table}_{event}")
+        else:
+            cursor.execute(f"DROP TRIGGER {TRIGGER} ON {quote(table)}")
+    before = _mine(person)
+    Photo.objects.filter(owner=person).update(title="not tracked")
+    assert _mine(person) == before
+
+    call_command("migrate", verbosity=0)
+    Photo.objects.filter(owner=person).update(title="tracked again")
+    assert _mine(person) > before

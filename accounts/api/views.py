@@ -21,6 +21,7 @@ from accounts.api.plan import me_payload
 from accounts.api.serializers import CredentialsSerializer, MeSerializer, RegisterSerializer, TokenSerializer
 from restoreapp.api_errors import ApiError
 from restoreapp.api_schema import errors
+from restoreapp.response_cache import remembered_api_data
 
 
 def _issue_token(user) -> dict:
@@ -131,4 +132,5 @@ class MeView(APIView):
     @extend_schema(operation_id="me", summary="Your account, plan, usage and limits", responses=MeSerializer,
                    tags=["account"])
     def get(self, request):
-        return Response(MeSerializer(me_payload(request.user)).data)
+        return remembered_api_data(request, "accounts.api.views.MeView",
+                                   lambda: Response(MeSerializer(me_payload(request.user)).data))

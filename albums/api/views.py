@@ -25,7 +25,7 @@ from restoreapp.api_errors import ApiError
 from restoreapp.api_fields import BinaryDownloadMixin, OwnedQuerysetMixin, binary_responses, query_values
 from restoreapp.api_schema import errors
 from restoreapp.api_throttles import UploadThrottle
-from restoreapp.response_cache import RememberedList
+from restoreapp.response_cache import RememberedReads
 
 
 @extend_schema_view(
@@ -36,7 +36,7 @@ from restoreapp.response_cache import RememberedList
     partial_update=extend_schema(summary="Rename an album"),
     destroy=extend_schema(summary="Delete an album (its photos stay, outside any album)"),
 )
-class AlbumViewSet(RememberedList, OwnedQuerysetMixin, viewsets.ModelViewSet):
+class AlbumViewSet(RememberedReads, OwnedQuerysetMixin, viewsets.ModelViewSet):
     """Albums group photos; deleting one keeps its photos."""
 
     serializer_class = AlbumSerializer
@@ -72,7 +72,7 @@ class AlbumViewSet(RememberedList, OwnedQuerysetMixin, viewsets.ModelViewSet):
     ),
 )
 class PhotoViewSet(
-    RememberedList,
+    RememberedReads,
     OwnedQuerysetMixin,
     BinaryDownloadMixin,
     mixins.ListModelMixin,

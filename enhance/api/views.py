@@ -29,7 +29,7 @@ from restoreapp.api_errors import ApiError
 from restoreapp.api_fields import BinaryDownloadMixin, OwnedQuerysetMixin, binary_responses, query_values
 from restoreapp.api_schema import errors
 from restoreapp.api_throttles import JobSubmissionThrottle
-from restoreapp.response_cache import RememberedList, remembered_api_data
+from restoreapp.response_cache import RememberedReads, remembered_api_data
 
 _REFUSAL_CODES = {400: "invalid", 402: "payment_required", 404: "not_found"}
 
@@ -84,7 +84,7 @@ class ModelListView(APIView):
     ),
 )
 class JobViewSet(
-    RememberedList,
+    RememberedReads,
     OwnedQuerysetMixin,
     BinaryDownloadMixin,
     mixins.ListModelMixin,
@@ -96,6 +96,7 @@ class JobViewSet(
 
     serializer_class = JobSerializer
     owned_model = Job
+    remembered_actions = ("list", "retrieve")  # an app polls a running job
     binary_actions = ("result",)
     throttled_actions = ("create",)
     location_actions = ("create",)

@@ -9,11 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from enhance.notifications.models import Notification
-from restoreapp.response_cache import remembered_page
+from restoreapp.response_cache import remembered_response
 
 
 @login_required
-@remembered_page
+@remembered_response
 def notification_list(request):
     items = list(Notification.objects.filter(user=request.user)[:100])
     for item in items:  # "3 minutes ago" is part of what a cached row was drawn from
@@ -26,6 +26,7 @@ def notification_list(request):
 
 @never_cache
 @login_required
+@remembered_response
 def unread(request):
     """{count, latest_id, items: newer than ?after=<id>} for the bell and the Notification API."""
     unread_qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
