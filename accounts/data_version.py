@@ -17,8 +17,7 @@ the pages offer to run.
 
 from __future__ import annotations
 
-from django.db import connection as default_connection
-from django.db import connections
+from django.db import connection, connections
 
 
 def tracked() -> list[tuple[str, str]]:
@@ -56,7 +55,8 @@ _WORKER_CHANGED = ("OLD.runnable {ne} NEW.runnable OR OLD.stopped_at {ne} NEW.st
                    " OR NEW.heartbeat < OLD.heartbeat")
 
 
-def _pg_upsert(versions: str, owner: str) -> str:
+def _upsert(versions: str, owner: str) -> str:
+    """One bump of `owner`'s version (both databases read this form)."""
     return (f"INSERT INTO {versions} (user_id, version) VALUES ({owner}, 1) "
             f"ON CONFLICT (user_id) DO UPDATE SET version = {versions}.version + 1;")
 
@@ -70,9 +70,9 @@ def _postgresql(table: str, column: str, versions: str) -> list[str]:
         BEGIN
             IF TG_OP <> 'INSERT' THEN old_owner := (to_jsonb(OLD) ->> TG_ARGV[0])::bigint; END IF;
             IF TG_OP <> 'DELETE' THEN new_owner := (to_jsonb(NEW) ->> TG_ARGV[0])::bigint; END IF;
-            IF old_owner IS NOT NULL THEN {_pg_upsert(versions, "old_owner")} END IF;
+            IF old_owner IS NOT NULL THEN {_upsert(versions, "old_owner")} END IF;
             IF new_owner IS NOT NULL AND new_owner IS DISTINCT FROM old_owner THEN
-                {_pg_upsert(versions, "new_owner")}
+                {_upsert(versions, "new_owner")}
             END IF;
             RETURN NULL;
         END $$"""
@@ -87,7 +87,7 @@ def _postgresql(table: str, column: str, versions: str) -> list[str]:
 def _postgresql_service(table: str, versions: str) -> list[str]:
     function = f"""
         CREATE OR REPLACE FUNCTION {_PG_SERVICE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {_pg_upsert(versions, str(SERVICE))} RETURN NULL; END $$"""
+        BEGIN {_upsert(versions, str(SERVICE))} RETURN NULL; END $$"""
     changed = _WORKER_CHANGED.format(ne="IS DISTINCT FROM")
     return [
         function,
@@ -106,20 +106,15 @@ def _sqlite_trigger(table: str, event: str, body: str, when: str = "") -> list[s
     return [f"DROP TRIGGER IF EXISTS {name}", f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {body} END"]
 
 
-def _sqlite_upsert(versions: str, owner: str) -> str:
-    return (f"INSERT INTO {versions} (user_id, version) VALUES ({owner}, 1) "
-            f"ON CONFLICT (user_id) DO UPDATE SET version = version + 1;")
-
-
 def _sqlite(table: str, column: str, versions: str) -> list[str]:
     statements = []
     for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
-        statements += _sqlite_trigger(table, event, " ".join(_sqlite_upsert(versions, f"{r}.{column}") for r in rows))
+        statements += _sqlite_trigger(table, event, " ".join(_upsert(versions, f"{r}.{column}") for r in rows))
     return statements
 
 
 def _sqlite_service(table: str, versions: str) -> list[str]:
-    bump = _sqlite_upsert(versions, str(SERVICE))
+    bump = _upsert(versions, str(SERVICE))
     return (_sqlite_trigger(table, "INSERT", bump) + _sqlite_trigger(table, "DELETE", bump)
             + _sqlite_trigger(table, "UPDATE", bump, _WORKER_CHANGED.format(ne="IS NOT")))
 
@@ -127,30 +122,31 @@ def _sqlite_service(table: str, versions: str) -> list[str]:
 def install_triggers(using: str = "default") -> None:
     from enhance.capabilities.models import WorkerCapability
 
-    connection = connections[using]
+    database = connections[using]
     builders = {"postgresql": (_postgresql, _postgresql_service), "sqlite": (_sqlite, _sqlite_service)}
-    if connection.vendor not in builders:
-        raise NotImplementedError(f"data version triggers for {connection.vendor}")
-    owned, service = builders[connection.vendor]
-    quote = connection.ops.quote_name
+    if database.vendor not in builders:
+        raise NotImplementedError(f"data version triggers for {database.vendor}")
+    owned, service = builders[database.vendor]
+    quote = database.ops.quote_name
     versions = quote(_table())
-    existing = set(connection.introspection.table_names())
+    existing = set(database.introspection.table_names())
+    if _table() not in existing:  # `migrate <another app>` on an empty database
+        return
     statements = [statement for table, column in tracked() if table in existing  # not if `migrate <one app>`
                   for statement in owned(quote(table), column, versions)]
     if WorkerCapability._meta.db_table in existing:
         statements += service(quote(WorkerCapability._meta.db_table), versions)
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 
 
 def install_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate receiver: once per `migrate` (and per test database flush)."""
-    if _table() in connections[using].introspection.table_names():
-        install_triggers(using)
+    install_triggers(using)
 
 
-def version_of(user_id: int, connection=default_connection) -> tuple[int, int]:
+def version_of(user_id: int) -> tuple[int, int]:
     """(the person's data version, the service's): one query."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT user_id, version FROM {connection.ops.quote_name(_table())} WHERE user_id IN (%s, %s)",

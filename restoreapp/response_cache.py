@@ -38,12 +38,10 @@ from django.core.signals import setting_changed
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 
 from accounts.data_version import version_of
-from restoreapp.fragment_cache import RowCache, digest, lookup, store
+from restoreapp.fragment_cache import CSRF_MARKER, RowCache, digest, lookup, store
 
-CSRF_MARKER = "response-cache-csrf-" + salted_hmac("restore.response_cache.marker", "csrf").hexdigest()[:32]
 _FORM_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 # Headers the view set that a remembered copy repeats (the middleware adds the rest each time).
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}
@@ -81,12 +79,24 @@ def _recall(key: bytes):
     return drawn[1]
 
 
+def _may_remember(request) -> bool:
+    return _seconds() > 0 and request.method == "GET" and request.user.is_authenticated
+
+
+def _reuse_or_answer(request, view: str, answer, kept, rebuilt):
+    """What `answer()` gave last time for the same key, rebuilt by `rebuilt(entry)`; else its
+    response, of which `kept(response)` is remembered (None: nothing)."""
+    key = _key(request, view, request.user.pk)
+    entry = _recall(key)
+    if entry is not None:
+        return rebuilt(entry)
+    response = answer()
+    if (entry := kept(response)) is not None:
+        _remember(key, entry)
+    return response
+
+
 # -- pages ---------------------------------------------------------------------------------------
-
-def _page_may_be_remembered(request) -> bool:
-    return (_seconds() > 0 and request.method == "GET" and request.user.is_authenticated
-            and not len(get_messages(request)))
-
 
 def _with_marker(content: bytes, request) -> bytes | None:
     """The page with this session's CSRF tokens replaced by the marker; None (not remembered)
@@ -133,20 +143,19 @@ def remembered_response(view):
 
     @wraps(view)
     def remembering(request, *args, **kwargs):
-        if not _page_may_be_remembered(request):
+        if not _may_remember(request) or len(get_messages(request)):  # a message shows once
             return view(request, *args, **kwargs)
-        key = _key(request, name, request.user.pk)
-        entry = _recall(key)
-        if entry is not None:
-            return _page_from(entry, request)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        if (entry := _page_entry(response, request)) is not None:
-            _remember(key, entry)
-        return response
+        return _reuse_or_answer(request, name, lambda: _rendered(view(request, *args, **kwargs)),
+                                lambda response: _page_entry(response, request),
+                                lambda entry: _page_from(entry, request))
 
     return remembering
+
+
+def _rendered(response):
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    return response
 
 
 # -- the API ------------------------------------------------------------------------------------
@@ -156,16 +165,13 @@ def remembered_api_data(request, view: str, answer):
     renderer still runs, so content negotiation is unchanged)."""
     from rest_framework.response import Response
 
-    if _seconds() <= 0 or request.method != "GET" or not request.user.is_authenticated:
+    if not _may_remember(request):
         return answer()
-    key = _key(request, view, request.user.pk)
-    data = _recall(key)
-    if data is not None:
-        return Response(data)
-    response = answer()
-    if response.status_code == 200 and not response.cookies:
-        _remember(key, response.data)
-    return response
+    return _reuse_or_answer(request, view, answer, _api_entry, Response)
+
+
+def _api_entry(response):
+    return response.data if response.status_code == 200 and not response.cookies else None
 
 
 class RememberedReads:

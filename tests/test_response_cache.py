@@ -13,6 +13,7 @@ from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from albums.models import Album, Photo
 from enhance.bench.seed import announce_worker, seed_user
@@ -117,15 +118,9 @@ def test_a_worker_that_stops_takes_its_models_off_the_pages_at_once(account):
     assert "not available right now" not in _get(client, "/")[0].content.decode()
     assert all(model["available"] for model in _get(api, "/api/v1/models/")[0].json())
 
-    WorkerCapability.objects.update(stopped_at=time_now())
+    WorkerCapability.objects.update(stopped_at=timezone.now())
     assert "not available right now" in _get(client, "/")[0].content.decode()
     assert not any(model["available"] for model in _get(api, "/api/v1/models/")[0].json())
-
-
-def time_now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def test_another_person_never_gets_it(account, other_client):
